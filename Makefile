@@ -1,0 +1,55 @@
+# xng: `make demo` runs the demo shop, `make test` runs every test. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SOURCES := $(shell find xng -name '*.py' -not -path '*/__target__/*') xng/snippet.js tools/build.py tools/shake_runtime.py
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed ## Create the virtualenv and install the pinned tools
+
+build/xng.min.js: $(VENV)/.installed node_modules/.installed $(SOURCES)
+	$(PY) tools/build.py
+
+build: build/xng.min.js ## Compile xng/ with Transcrypt and bundle build/xng.js, xng.min.js, snippet.js
+
+demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) -m demo_site.server
+
+test: build ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budget
+	$(PY) tools/check_size.py
+	$(PY) -m pytest -q tests
+
+test-unit: $(VENV)/.installed ## Only the CPython unit tests
+	$(PY) -m pytest -q tests/unit
+
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench: build bench/node_modules/.installed ## Sizes and per-call costs of xng and its peers, side by side (build/bench.json)
+	$(PY) tools/check_size.py
+	$(PY) bench/run.py
+
+screenshot: build ## Refresh docs/privacy-page.png from the running demo
+	$(PY) tools/screenshot.py
+
+clean: ## Remove build output (the virtualenv and node_modules stay)
+	rm -rf build xng/__target__
+
+.PHONY: help setup build demo test test-unit bench screenshot clean

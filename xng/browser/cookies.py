@@ -1,0 +1,102 @@
+"""The document.cookie jar, with an in-memory fallback for pages where cookies throw or are blocked.
+
+In a sandboxed iframe without allow-same-origin, reading document.cookie throws a SecurityError;
+with cookies blocked by settings, writes vanish. Either way an opt-out still holds for the life of
+the page, in memory.
+"""
+from org.transcrypt.stubs.browser import __pragma__
+from xng.core.consent import cookie_value
+from xng.core.values import text
+
+PROBE_COOKIE = 'xng.domain-probe'
+settings = {'domain': None, 'auto': False}
+memory = {}  # name -> value, for cookies the browser would not keep
+
+
+def configure(cookie_domain):
+    """'auto' finds the registrable domain on first write; a string is used as given."""
+    settings['auto'] = cookie_domain == 'auto'
+    settings['domain'] = cookie_domain if not settings['auto'] and cookie_domain else None
+
+
+def raw_cookies():
+    try:
+        return document.cookie
+    except:  # noqa: E722 -- SecurityError in sandboxed frames
+        return None
+
+
+def read(name):
+    """The cookie's value ('' when present without one), else None."""
+    value = cookie_value(raw_cookies(), name)
+    if value == None and name in memory:  # noqa: E711
+        return memory[name]
+    return value
+
+
+def assign(cookie):
+    try:
+        document.cookie = cookie
+    except:  # noqa: E722
+        pass
+
+
+def attributes(max_age_ms, domain):
+    seconds = Math.floor(max_age_ms / 1000)
+    expires = __new__(Date(Date.now() + seconds * 1000)).toUTCString()
+    parts = '; Max-Age=' + text(seconds) + '; Expires=' + expires + '; Path=/; SameSite=Lax'
+    if location.protocol == 'https:':
+        parts += '; Secure'
+    if domain:
+        parts += '; Domain=' + domain
+    return parts
+
+
+def write(name, value, max_age_ms):
+    """Set a cookie for the configured domain; keep it in memory if the browser does not."""
+    assign(name + '=' + value + attributes(max_age_ms, cookie_domain()))
+    if cookie_value(raw_cookies(), name) == value:
+        if name in memory:
+            del memory[name]
+    else:
+        memory[name] = value
+
+
+def erase(name):
+    """Delete the cookie for the configured domain and the host-only variant."""
+    expired = '=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax'
+    assign(name + expired)
+    domain = cookie_domain()
+    if domain:
+        assign(name + expired + '; Domain=' + domain)
+    if name in memory:
+        del memory[name]
+
+
+def cookie_domain():
+    if settings['auto']:
+        settings['domain'] = find_root_domain()
+        settings['auto'] = False
+    return settings['domain']
+
+
+def find_root_domain():
+    """The widest domain the browser accepts a cookie for, found by trial writes (as mature SDKs do).
+
+    A public suffix (com, co.uk, github.io) refuses the cookie, so the first domain that keeps
+    it, trying from the shortest, is the registrable one.
+    """
+    host = location.hostname
+    labels = host.split('.')
+    if len(labels) < 2 or isFinite(labels[len(labels) - 1]):  # localhost or an IP: host-only
+        return None
+    for start in range(len(labels) - 2, -1, -1):
+        candidate = '.'.join(labels[start:])
+        assign(PROBE_COOKIE + '=1; Path=/; SameSite=Lax; Domain=' + candidate)
+        if cookie_value(raw_cookies(), PROBE_COOKIE) != None:  # noqa: E711
+            assign(PROBE_COOKIE + '=; Max-Age=0; Path=/; SameSite=Lax; Domain=' + candidate)
+            return candidate
+    return None
+
+
+jar = {'read': read, 'write': write, 'remove': erase}

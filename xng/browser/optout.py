@@ -1,0 +1,36 @@
+"""The visitor's opt-out as the browser holds it: the cookie (read on every call) and privacy signals."""
+from xng.browser import cookies
+from xng.core import consent
+
+signals = {'gpc': False, 'dnt': False}
+
+
+def configure(options):
+    """Respect Global Privacy Control / Do Not Track only when the site asks (the default is opted in)."""
+    signals['gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
+    signals['dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
+
+
+def signal_opt_out():
+    try:
+        if signals['gpc'] and navigator.globalPrivacyControl == True:  # noqa: E712
+            return True
+        return signals['dnt'] and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
+    except:  # noqa: E722
+        return False
+
+
+def is_opted_out():
+    return consent.is_opted_out(cookies.jar, signal_opt_out())
+
+
+def has_cookie():
+    return cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711
+
+
+def write(opted_out):
+    consent.write_opt_out(cookies.jar, opted_out, Date.now())
+
+
+def refresh():
+    consent.refresh_opt_out(cookies.jar, Date.now())

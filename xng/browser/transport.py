@@ -1,0 +1,78 @@
+"""The only module that sends bytes to the network, and the opt-out gate in front of it.
+
+Every request is checked against the opt-out cookie at the moment it would leave, so an opt-out
+from another tab or from page code stops the very next one. Requests are CORS-simple (POST with a
+text/plain body, GET without custom headers), so a collector on another origin needs no preflight.
+"""
+from xng.browser import optout
+
+TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
+HEADERS = {'Content-Type': 'text/plain;charset=UTF-8'}
+
+
+def post_batch(url, body, keepalive, done):
+    """POST a batch; done(status, retry_after_s), status 0 on network errors, None if opted out."""
+    if optout.is_opted_out():
+        done(None, None)
+        return
+    try:
+        request(url, {'method': 'POST', 'body': body, 'keepalive': keepalive, 'headers': HEADERS}, done)
+    except:  # noqa: E722 -- keepalive fetch throws past its 64 KB budget; old browsers lack fetch
+        beacon(url, body, done)
+
+
+def request(url, init, done):
+    controller = __new__(AbortController())
+    init['signal'] = controller.signal
+    timer = setTimeout(lambda: controller.abort(), TIMEOUT_MS)
+
+    def answered(response):
+        clearTimeout(timer)
+        done(response.status, retry_after(response))
+
+    def failed(error):
+        clearTimeout(timer)
+        done(0, None)
+
+    fetch(url, init).then(answered, failed)
+
+
+def retry_after(response):
+    seconds = parseFloat(response.headers.js_get('Retry-After'))
+    return seconds if isFinite(seconds) else None
+
+
+def beacon(url, body, done):
+    try:
+        queued = navigator.sendBeacon(url, body)
+    except:  # noqa: E722
+        queued = False
+    done(202 if queued else 0, None)
+
+
+def get_json(url, done):
+    """GET a JSON document; done(data), or done(None) on any failure or while opted out."""
+    if optout.is_opted_out():
+        done(None)
+        return
+
+    def parsed(response):
+        if response.ok:
+            return response.json()
+        return None
+
+    try:
+        fetch(url, {'credentials': 'same-origin'}).then(parsed).then(done, lambda error: done(None))
+    except:  # noqa: E722
+        done(None)
+
+
+def post_consent(url):
+    """Ask the collector to set or clear the opt-out cookie with Set-Cookie (Safari keeps those longer).
+
+    The one request that bypasses the gate: it carries the opt-out itself and no tracking data.
+    """
+    try:
+        fetch(url, {'method': 'POST', 'credentials': 'include', 'keepalive': True}).then(None, lambda error: None)
+    except:  # noqa: E722
+        pass

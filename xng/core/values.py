@@ -1,0 +1,181 @@
+"""Operations on JavaScript values, written once for Transcrypt and once for CPython's unit tests.
+
+Every mapping the SDK handles is a plain JS object (pages pass plain objects, and the build maps
+dict literals to plain objects), so the SDK never calls dict methods: it uses these helpers.
+Names avoid Transcrypt's aliases (`get`, `keys`, `name`, `pop`, `type`, ... become `py_*`).
+"""
+from org.transcrypt.stubs.browser import __pragma__
+
+
+def type_of(value):
+    """JavaScript's typeof."""
+    return __pragma__('js', 'typeof value')
+
+
+def is_array(value):
+    return Array.isArray(value)
+
+
+def keys_of(obj):
+    """The own enumerable keys of a plain object."""
+    return Object.js_keys(obj)  # js_keys: Transcrypt would turn .keys into .py_keys
+
+
+def has_key(obj, key):
+    return Object.prototype.hasOwnProperty.call(obj, key)
+
+
+def appended(items, item):
+    """A new list: `items` followed by `item`."""
+    return items.concat([item])
+
+
+def contains_same(items, item):
+    """Whether `item` itself (not an equal copy) is in `items`."""
+    return items.indexOf(item) >= 0
+
+
+def text(value):
+    """String(value)."""
+    return String(value)
+
+
+def to_int(value):
+    """The integer a canonical decimal string spells, else None."""
+    number = parseInt(value, 10)
+    return number if String(number) == value else None
+
+
+def is_finite_number(value):
+    return type_of(value) == 'number' and isFinite(value)
+
+
+def to_json(value):
+    return JSON.stringify(value)
+
+
+def from_json(raw):
+    """Parse JSON; None when it is not JSON (JSON.parse throws a native SyntaxError)."""
+    try:
+        return JSON.parse(raw)
+    except:  # noqa: E722 -- `except Exception` misses native JS errors
+        return None
+
+
+def utf8_length(raw):
+    return __new__(TextEncoder()).encode(raw).length
+
+
+def json_form(value):
+    """What JSON.stringify would encode for `value` (a Date becomes its ISO string)."""
+    if type_of(value.toJSON) == 'function':
+        return value.toJSON()
+    return value
+
+
+def describe(value):
+    """A short readable form of any value, for warnings."""
+    try:
+        shown = JSON.stringify(value)
+    except:  # noqa: E722
+        shown = None
+    if type_of(shown) != 'string':
+        shown = String(value)
+    return shown if len(shown) <= 80 else shown[:77] + '...'
+
+
+def warn(message, value):
+    """One console warning from xng; never throws (a page may have replaced console)."""
+    try:
+        console.warn('[xng] ' + message, value)
+    except:  # noqa: E722
+        pass
+
+
+__pragma__('skip')
+import json as _json  # noqa: E402
+import math as _math  # noqa: E402
+
+WARNINGS = []  # what warn() said, for the unit tests
+
+
+def type_of(value):  # noqa: F811
+    if value is None or isinstance(value, (dict, list)):
+        return 'object'
+    if isinstance(value, bool):
+        return 'boolean'
+    if isinstance(value, (int, float)):
+        return 'number'
+    if isinstance(value, str):
+        return 'string'
+    return 'function' if callable(value) else 'object'
+
+
+def is_array(value):  # noqa: F811
+    return isinstance(value, list)
+
+
+def keys_of(obj):  # noqa: F811
+    return list(obj.keys())
+
+
+def has_key(obj, key):  # noqa: F811
+    return key in obj
+
+
+def appended(items, item):  # noqa: F811
+    return items + [item]
+
+
+def contains_same(items, item):  # noqa: F811
+    return any(each is item for each in items)
+
+
+def text(value):  # noqa: F811
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def to_int(value):  # noqa: F811
+    return int(value) if isinstance(value, str) and value.isdigit() and str(int(value)) == value else None
+
+
+def is_finite_number(value):  # noqa: F811
+    return type_of(value) == 'number' and _math.isfinite(value)
+
+
+def to_json(value):  # noqa: F811
+    return _json.dumps(value, separators=(',', ':'), ensure_ascii=False)
+
+
+def from_json(raw):  # noqa: F811
+    try:
+        return _json.loads(raw)
+    except Exception:
+        return None
+
+
+def utf8_length(raw):  # noqa: F811
+    return len(raw.encode('utf-8'))
+
+
+def json_form(value):  # noqa: F811
+    return value
+
+
+def describe(value):  # noqa: F811
+    try:
+        shown = _json.dumps(value)
+    except Exception:
+        shown = str(value)
+    return shown if len(shown) <= 80 else shown[:77] + '...'
+
+
+def warn(message, value):  # noqa: F811
+    WARNINGS.append((message, value))
+
+
+__pragma__('noskip')

@@ -1,0 +1,88 @@
+"""Entry point: defines window.xng, replays the loader stub's queue, and listens for page exit.
+
+Replay order (stated, as Segment does): the first valid `init` call first, then every other queued
+call in the order the page made it. The stub already applied opt-out calls to the cookie and dropped
+what was queued before them, so nothing queued before an opt-out can be sent. No public method
+throws into the page: each is wrapped, and a failure becomes one console warning.
+"""
+from xng import tracker
+from xng.browser import cookies, optout
+from xng.core.consent import OPT_OUT_COOKIE
+from xng.core.events import VERSION
+from xng.core.values import has_key, is_array, type_of, warn
+
+
+def guard(method_name, method):
+    def call(first, second):
+        try:
+            return method(first, second)
+        except:  # noqa: E722 -- native JS errors included
+            warn('xng.' + method_name + ' failed; the page is unaffected.', None)
+    return call
+
+
+def opted_out():
+    return optout.is_opted_out()
+
+
+api = {
+    'init': guard('init', tracker.init),
+    'page': guard('page', tracker.page_view),
+    'track': guard('track', tracker.track),
+    'identify': guard('identify', tracker.identify),
+    'flush': guard('flush', tracker.flush),
+    'setTrackingOptOut': guard('setTrackingOptOut', tracker.set_tracking_opt_out),
+    'optOutTracking': guard('optOutTracking', lambda: tracker.set_tracking_opt_out(True)),
+    'optInTracking': guard('optInTracking', lambda: tracker.set_tracking_opt_out(False)),
+    'isTrackingOptOut': guard('isTrackingOptOut', opted_out),
+    'version': VERSION,
+    'loaded': True,
+}
+
+
+def replay(calls):
+    ordered = []
+    for call in calls:
+        if call[0] == 'init':
+            ordered.append(call)
+    for call in calls:
+        if call[0] != 'init':
+            ordered.append(call)
+    for call in ordered:
+        if call[0] == 'serverOptOut':  # the stub changed the cookie; the collector may need to hear it
+            tracker.tell_server(call[1][0])
+            continue
+        if not has_key(api, call[0]) or type_of(api[call[0]]) != 'function':
+            warn('xng: unknown method in the queue; skipped:', call[0])
+            continue
+        args = call[1]
+        result = api[call[0]](args[0], args[1])
+        if len(call) > 2 and call[2]:
+            call[2](result)  # the stub's Promise for flush() and friends
+
+
+def install():
+    stub = window.xng
+    if stub and stub.loaded == True:
+        warn('xng was loaded twice; the second copy stays idle.', None)
+        return
+    if stub and stub.memoryOptOut == True:  # the stub could not write the cookie (sandboxed frame)
+        cookies.memory[OPT_OUT_COOKIE] = '1'
+    window.xng = api
+    window.addEventListener('pagehide', lambda: guard('pagehide', tracker.flush_on_exit)())
+    document.addEventListener('visibilitychange', on_visibility)
+    if optout.is_opted_out():
+        tracker.forget()
+    calls = stub.q if stub and is_array(stub.q) else []
+    replay(calls)
+
+
+def on_visibility():
+    if document.visibilityState == 'hidden':
+        guard('visibilitychange', tracker.flush_on_exit)()
+
+
+try:
+    install()
+except:  # noqa: E722
+    warn('xng could not start; the page is unaffected.', None)

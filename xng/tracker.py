@@ -1,0 +1,198 @@
+"""The tracking client: init, page/track/identify, flush and the opt-out, wired to the browser adapters.
+
+Every call checks the opt-out first. While opted out a call is a no-op that only makes sure
+nothing of the visitor's is left: no request, no timer, no cookie or storage write.
+"""
+from xng.browser import cookies, optout, page, storage, transport
+from xng.core import events, queue
+from xng.core.values import describe, is_array, to_json, type_of, warn
+
+ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
+ANONYMOUS_ID_MS = 365 * 86400000
+MAX_EARLY = 1000  # calls kept before init
+state = {'options': None, 'queue': None, 'early': [], 'anonymous_id': None, 'user_id': None, 'clean': False}
+hooks = {'sent': [], 'forget': []}  # what the channels add: after a delivered batch, on opt-out
+
+
+def is_object(value):
+    return type_of(value) == 'object' and value != None and not is_array(value)  # noqa: E711
+
+
+def init(options):
+    """Configure the collector; calls made before this are sent after it."""
+    if not is_object(options):
+        warn('xng.init expects an options object; ignored:', describe(options))
+        return False
+    if type_of(options['endpoint']) != 'string' or options['endpoint'] == '':
+        warn('xng.init needs `endpoint`, the collector URL; ignored:', describe(options['endpoint']))
+        return False
+    domain = options['cookieDomain']
+    if domain != None and type_of(domain) != 'string':  # noqa: E711
+        warn('xng.init: `cookieDomain` must be a string or "auto"; ignored:', describe(domain))
+        return False
+    if state['options'] != None:  # noqa: E711
+        warn('xng.init was already called; this call is ignored:', describe(options))
+        return False
+    state['options'] = options
+    cookies.configure(domain)
+    optout.configure(options)
+    optout.refresh()
+    if optout.is_opted_out():
+        forget()
+    else:
+        start()
+    return True
+
+
+def start():
+    """Opted in with options known: create the queue, adopt orphaned events, send the early calls."""
+    state['queue'] = queue.create(queue_deps(), [])
+    storage.claim_orphans(adopt)
+    early = state['early']
+    state['early'] = []
+    for call in early:
+        enqueue(call['fields'], call['timestamp'], call['page'])
+
+
+def queue_deps():
+    return {
+        'send': send_events, 'save': storage.save_queue, 'warn': warn, 'random': Math.random,
+        'set_timer': lambda callback, ms: setTimeout(callback, ms),
+        'clear_timer': lambda timer: clearTimeout(timer),
+        'allowed': lambda: not optout.is_opted_out(),
+    }
+
+
+def adopt(persisted):
+    """Events a closed tab (or this tab's previous page) left unsent: send them now."""
+    for event in persisted:
+        queue.enqueue(state['queue'], event)
+
+
+def send_events(batch, keepalive, done):
+    body = {'batch': batch, 'sentAt': page.now_iso()}
+    if type_of(state['options']['apiKey']) == 'string':
+        body['apiKey'] = state['options']['apiKey']
+
+    def answered(status, retry_after):
+        done(status, retry_after)
+        if status != None and status >= 200 and status < 300:  # noqa: E711
+            for hook in hooks['sent']:
+                hook()
+
+    transport.post_batch(state['options']['endpoint'], to_json(body), keepalive, answered)
+
+
+def enqueue(fields, timestamp, context):
+    if optout.is_opted_out():
+        forget()
+        return
+    if state['queue'] == None and state['options'] != None:  # noqa: E711 -- opted in again since init
+        start()
+    if state['queue'] == None:  # noqa: E711 -- before init: keep the call, with its time and page
+        if len(state['early']) < MAX_EARLY:
+            state['early'].append({'fields': fields, 'timestamp': timestamp, 'page': context})
+        return
+    state['clean'] = False
+    ids = {'anonymousId': anonymous_id(), 'userId': user_id()}
+    queue.enqueue(state['queue'], events.build(fields, ids, context, timestamp, page.uuid()))
+
+
+def record(fields):
+    enqueue(fields, page.now_iso(), page.context())
+
+
+def page_view(properties):
+    if properties != None and not is_object(properties):  # noqa: E711
+        warn('xng.page expects a properties object; sent without it:', describe(properties))
+    record(events.page_fields(properties, page.context()))
+
+
+def track(event_name, properties):
+    if type_of(event_name) != 'string' or event_name == '':
+        warn('xng.track needs an event name string; nothing sent:', describe(event_name))
+        return
+    if properties != None and not is_object(properties):  # noqa: E711
+        warn('xng.track expects a properties object; sent without it:', describe(properties))
+    record(events.track_fields(event_name, properties))
+
+
+def identify(user_id, traits):
+    if type_of(user_id) == 'number' and isFinite(user_id):
+        user_id = String(user_id)
+    if type_of(user_id) != 'string' or user_id == '':
+        warn('xng.identify needs a user id string; nothing sent:', describe(user_id))
+        return
+    if optout.is_opted_out():
+        forget()
+        return
+    state['user_id'] = user_id
+    storage.write(storage.USER_ID_KEY, user_id)
+    record(events.identify_fields(traits))
+
+
+def anonymous_id():
+    if state['anonymous_id'] == None:  # noqa: E711
+        known = cookies.read(ANONYMOUS_ID_COOKIE)
+        state['anonymous_id'] = known if known else page.uuid()
+        cookies.write(ANONYMOUS_ID_COOKIE, state['anonymous_id'], ANONYMOUS_ID_MS)
+    return state['anonymous_id']
+
+
+def user_id():
+    if state['user_id'] == None:  # noqa: E711
+        state['user_id'] = storage.read(storage.USER_ID_KEY)
+    return state['user_id']
+
+
+def flush():
+    """A Promise resolved once every queued event has been handed to the network and answered."""
+    def run(resolve):
+        if state['queue'] == None or optout.is_opted_out():  # noqa: E711
+            resolve()
+        else:
+            queue.flush(state['queue'], lambda: resolve())
+    return __new__(Promise(run))
+
+
+def flush_on_exit():
+    """pagehide or hidden: hand what is queued to keepalive requests."""
+    if state['queue'] != None:  # noqa: E711
+        queue.flush_on_exit(state['queue'])
+
+
+def set_tracking_opt_out(opted_out):
+    """true writes the opt-out cookie and forgets everything; false deletes it."""
+    if type_of(opted_out) != 'boolean':
+        warn('xng.setTrackingOptOut expects true or false; nothing changed. Got:', describe(opted_out))
+        return
+    optout.write(opted_out)
+    if opted_out:
+        state['clean'] = False
+        forget()
+    tell_server(opted_out)
+
+
+def tell_server(opted_out):
+    """With serverOptOut, the collector also sets (or clears) the cookie by Set-Cookie."""
+    options = state['options']
+    if options != None and options['serverOptOut'] == True:  # noqa: E711,E712
+        endpoint = __new__(URL(options['endpoint'], location.href))
+        transport.post_consent(endpoint.origin + ('/api/opt-out' if opted_out else '/api/opt-in'))
+
+
+def forget():
+    """Opted out: drop unsent events, timers and the SDK's identifiers (once, then nothing is touched)."""
+    state['early'] = []
+    if state['queue'] != None:  # noqa: E711
+        queue.drop_all(state['queue'])
+    if state['clean']:
+        return
+    state['anonymous_id'] = None
+    state['user_id'] = None
+    if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
+        cookies.erase(ANONYMOUS_ID_COOKIE)
+    storage.forget_all()
+    for hook in hooks['forget']:
+        hook()
+    state['clean'] = True
