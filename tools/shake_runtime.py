@@ -38,6 +38,7 @@ PROTO_OVERRIDES = {
     ('String', '__getslice__'): 'String.prototype.__getslice__ = function (start, stop) {return this.slice (start || 0, stop == null ? this.length : stop);};',
     ('String', 'startswith'): 'String.prototype.startswith = function (prefix) {return this.startsWith (prefix);};',
 }
+IMPORTS = re.compile(r'^import\s*\{[^}]*?(?:\sas\s+)?([A-Za-z_$][\w$]*)\s*\}\s*from')
 OWNED_ASSIGN = re.compile(r'^([A-Za-z_$][\w$]*)\.[A-Za-z_$][\w$.]*\s*=')
 
 
@@ -69,7 +70,7 @@ def _strip_comment(line):
 def classify(chunk):
     """Return (kind, key) for a statement: ('defines', name), ('proto', prop), ('owned', name) or ('keep', None)."""
     code = '\n'.join(line for line in chunk.split('\n') if not line.startswith('//')).strip()
-    for pattern, kind in ((DEFINES, 'defines'), (PROTO_ASSIGN, 'proto'), (PROTO_SETPROP, 'proto'), (OWNED_ASSIGN, 'owned')):
+    for pattern, kind in ((IMPORTS, 'defines'), (DEFINES, 'defines'), (PROTO_ASSIGN, 'proto'), (PROTO_SETPROP, 'proto'), (OWNED_ASSIGN, 'owned')):
         match = pattern.match(code)
         if match:
             return kind, match.group(1)
@@ -88,7 +89,7 @@ def tokens(code):
     return found
 
 
-def shake(runtime_source, roots):
+def shake(runtime_source, roots, explain=False):
     """Keep the runtime statements reachable from the identifier set `roots`; return the new source."""
     chunks = split_statements(runtime_source)
     kinds = [classify(chunk) for chunk in chunks]
@@ -106,6 +107,7 @@ def shake(runtime_source, roots):
         if kept[index]:
             seen |= tokens(chunk)
     changed = True
+    reasons = {}
     while changed:
         changed = False
         for index, (kind, key) in enumerate(kinds):
@@ -113,8 +115,12 @@ def shake(runtime_source, roots):
             if kept[index] or kind in ('keep', 'drop') or wanted not in seen:
                 continue
             kept[index] = True
+            for token in tokens(chunks[index]) - seen:
+                reasons[token] = key
             seen |= tokens(chunks[index])
             changed = True
+            if explain:
+                print('keeps %-8s %-22s (needed by %s)' % (kind, key, reasons.get(wanted, 'the SDK')))
     exported = {key for (kind, key), keep in zip(kinds, kept) if keep and kind == 'defines'}
     body = '\n'.join(chunk for chunk, keep in zip(chunks, kept) if keep)
     return body, exported
@@ -137,7 +143,7 @@ def narrow_import(module_source, available):
     return IMPORT_RUNTIME.sub(narrowed, module_source)
 
 
-def shake_target(target_dir):
+def shake_target(target_dir, explain=False):
     """Shake the runtime in a Transcrypt __target__ folder in place; return (before, after) sizes."""
     target = Path(target_dir)
     runtime_path = target / RUNTIME
@@ -146,7 +152,7 @@ def shake_target(target_dir):
     for path in modules:
         roots |= module_roots(path.read_text())
     before = runtime_path.read_text()
-    after, exported = shake(re.sub(r'\n//# sourceMappingURL=.*$', '', before), roots)
+    after, exported = shake(re.sub(r'\n//# sourceMappingURL=.*$', '', before), roots, explain)
     runtime_path.write_text(after + '\n')
     for path in modules:
         path.write_text(narrow_import(path.read_text(), exported))
@@ -154,4 +160,5 @@ def shake_target(target_dir):
 
 
 if __name__ == '__main__':
-    print('runtime: %d -> %d bytes' % shake_target(sys.argv[1]))
+    # `python tools/shake_runtime.py DIR --why` shakes a copy of a __target__ and says why each part stays.
+    print('runtime: %d -> %d bytes' % shake_target(sys.argv[1], '--why' in sys.argv))

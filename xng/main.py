@@ -5,7 +5,8 @@ call in the order the page made it. The stub already applied opt-out calls to th
 what was queued before them, so nothing queued before an opt-out can be sent. No public method
 throws into the page: each is wrapped, and a failure becomes one console warning.
 """
-from xng import tracker
+from xng import messaging, tracker
+from xng.browser.channels import notify
 from xng.browser import cookies, optout
 from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
@@ -35,6 +36,7 @@ api = {
     'optOutTracking': guard('optOutTracking', lambda: tracker.set_tracking_opt_out(True)),
     'optInTracking': guard('optInTracking', lambda: tracker.set_tracking_opt_out(False)),
     'isTrackingOptOut': guard('isTrackingOptOut', opted_out),
+    'requestNotificationPermission': guard('requestNotificationPermission', notify.request_permission),
     'version': VERSION,
     'loaded': True,
 }
@@ -69,6 +71,7 @@ def install():
     if stub and stub.memoryOptOut == True:  # the stub could not write the cookie (sandboxed frame)
         cookies.memory[OPT_OUT_COOKIE] = '1'
     window.xng = api
+    messaging.install()
     window.addEventListener('pagehide', lambda: guard('pagehide', tracker.flush_on_exit)())
     document.addEventListener('visibilitychange', on_visibility)
     if optout.is_opted_out():

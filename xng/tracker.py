@@ -11,7 +11,7 @@ ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_EARLY = 1000  # calls kept before init
 state = {'options': None, 'queue': None, 'early': [], 'anonymous_id': None, 'user_id': None, 'clean': False}
-hooks = {'sent': [], 'forget': []}  # what the channels add: after a delivered batch, on opt-out
+hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
 def is_object(value):
@@ -41,6 +41,8 @@ def init(options):
         forget()
     else:
         start()
+    for hook in hooks['init']:
+        hook(options)
     return True
 
 

@@ -86,12 +86,14 @@ def build(fields, ids, page, timestamp, message_id):
 
 
 def fit(event):
-    """Cut an event's strings, then its properties, until it fits MAX_EVENT_BYTES."""
+    """Cut an event's property strings, then all its strings, then its properties, until it fits MAX_EVENT_BYTES."""
     if event_bytes(event) <= MAX_EVENT_BYTES:
         return event
     for key in ['properties', 'traits']:
         if has_key(event, key):
             event[key] = clean(event[key], SHORT_STRING, [])
+    if event_bytes(event) > MAX_EVENT_BYTES:  # the name, the user id or the page's url or title is huge
+        event = clean(event, SHORT_STRING, [])
     if event_bytes(event) > MAX_EVENT_BYTES:
         for key in ['properties', 'traits']:
             if has_key(event, key):

@@ -1,0 +1,186 @@
+"""The opt-out rules of issue 2, each against the browser's request log and the collector's store."""
+import time
+
+from support import cookie, page_html, serve, settle, wait_until
+
+NAME = 'xng.tracking-opt-out'
+INIT = "xng.init({endpoint: '/api/batch', apiKey: 'test-key'})"
+
+
+def open_test_page(context, page, base_url, html=None, path='/t/page.html'):
+    serve(context, base_url + path, html or page_html())
+    page.goto(base_url + path)
+    page.wait_for_function('window.xng && window.xng.loaded === true')
+
+
+def test_default_is_opted_in_and_events_arrive(context, page, base_url, collector, log):
+    open_test_page(context, page, base_url)
+    assert page.evaluate('xng.isTrackingOptOut()') is False
+    page.evaluate(INIT + "; xng.page(); xng.track('Clicked Button', {color: 'blue'}); xng.identify('user-1', {plan: 'pro'})")
+    page.evaluate('xng.flush()')
+    events = collector.wait_for(['Viewed Page', 'Clicked Button'])
+    assert [e['type'] for e in events] == ['page', 'track', 'identify']
+    assert log.sent_names() == ['Viewed Page', 'Clicked Button', None]
+
+
+def test_opt_out_cookie_name_value_and_attributes(context, page, base_url):
+    open_test_page(context, page, base_url)
+    before_ms = int(time.time() * 1000)
+    page.evaluate('xng.optOutTracking()')
+    stored = cookie(context, NAME)
+    assert stored is not None and page.evaluate('xng.isTrackingOptOut()') is True
+    assert stored['path'] == '/' and stored['sameSite'] == 'Lax' and stored['secure'] is False
+    assert abs(int(stored['value']) - before_ms) < 60000  # the value is the creation time in ms
+    # Chromium caps the lifetime at 400 days; the asked 730 days are checked in test_asked_expiry_is_730_days.
+    days_left = (stored['expires'] - time.time()) / 86400
+    assert 399 <= days_left <= 400.1
+
+
+def test_asked_expiry_is_730_days(context, page, base_url):
+    """Record what the SDK asks of document.cookie, before the browser caps it."""
+    context.add_init_script("""
+        window.__cookieWrites = [];
+        const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+        Object.defineProperty(Document.prototype, 'cookie', {
+            get() { return descriptor.get.call(this); },
+            set(value) { window.__cookieWrites.push(value); descriptor.set.call(this, value); },
+        });
+    """)
+    open_test_page(context, page, base_url)
+    page.evaluate('xng.setTrackingOptOut(true)')
+    writes = [w for w in page.evaluate('window.__cookieWrites') if w.startswith(NAME + '=')]
+    assert len(writes) == 1
+    attributes = dict(part.strip().split('=', 1) if '=' in part else (part.strip(), True) for part in writes[0].split(';')[1:])
+    assert attributes['Max-Age'] == str(730 * 86400)
+    expires = time.mktime(time.strptime(attributes['Expires'], '%a, %d %b %Y %H:%M:%S GMT')) - time.timezone
+    assert abs(expires - time.time() - 730 * 86400) < 120
+    assert attributes['Path'] == '/' and attributes['SameSite'] == 'Lax'
+
+
+def test_presence_counts_whatever_the_value_and_writer(context, page, base_url, collector, log):
+    open_test_page(context, page, base_url)
+    page.evaluate("document.cookie = 'xng.tracking-opt-out=; Path=/'")  # empty value, written by page code
+    assert page.evaluate('xng.isTrackingOptOut()') is True
+    page.evaluate(INIT + "; xng.track('Should Not Leave'); xng.flush()")
+    settle(page)
+    assert log.to('/api/batch') == []
+    assert collector.events() == []
+
+
+def test_cookie_from_a_server_response_suppresses_tracking(context, page, base_url, collector, log):
+    serve(context, base_url + '/t/server-cookie.html', page_html(),
+          headers={'Set-Cookie': 'xng.tracking-opt-out=from-server; Path=/; Max-Age=600'})
+    page.goto(base_url + '/t/server-cookie.html')
+    page.wait_for_function('window.xng && window.xng.loaded === true')
+    assert page.evaluate('xng.isTrackingOptOut()') is True
+    page.evaluate(INIT + "; xng.page(); xng.track('Should Not Leave')")
+    settle(page)
+    assert log.to('/api/batch') == [] and collector.events() == []
+    assert cookie(context, NAME)['value'] == 'from-server'  # not the SDK's: left untouched
+
+
+def test_opt_in_deletes_the_cookie_and_tracks_only_later_calls(context, page, base_url, collector, log):
+    open_test_page(context, page, base_url)
+    page.evaluate(INIT + "; xng.optOutTracking(); xng.track('While Out'); xng.optInTracking()")
+    assert cookie(context, NAME) is None and page.evaluate('xng.isTrackingOptOut()') is False
+    page.evaluate("xng.track('After Opt In'); xng.flush()")
+    collector.wait_for(['After Opt In'])
+    assert log.sent_names() == ['After Opt In']
+    assert [e['event'] for e in collector.events()] == ['After Opt In']
+
+
+def test_event_queued_just_before_opt_out_never_arrives(context, page, base_url, collector, log):
+    open_test_page(context, page, base_url)
+    page.evaluate(INIT + "; xng.track('Queued'); xng.optOutTracking()")
+    page.evaluate("xng.optInTracking(); xng.track('Marker'); xng.flush()")
+    collector.wait_for(['Marker'])
+    assert 'Queued' not in log.sent_names()
+    assert [e['event'] for e in collector.events()] == ['Marker']
+
+
+def test_opt_out_deletes_identifiers_and_writes_nothing_else(context, page, base_url, collector):
+    open_test_page(context, page, base_url)
+    page.evaluate(INIT + "; xng.identify('user-7'); xng.track('Before'); xng.flush()")
+    assert cookie(context, 'xng.anonymous-id') is not None
+    assert page.evaluate("localStorage.getItem('xng.user-id')") == 'user-7'
+    page.evaluate('xng.optOutTracking()')
+    assert cookie(context, 'xng.anonymous-id') is None
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('xng.'))") == []
+    page.evaluate("xng.track('Later'); xng.identify('user-8'); xng.page()")
+    assert [c['name'] for c in context.cookies()] == [NAME]
+    assert page.evaluate('Object.keys(localStorage).length') == 0
+
+
+def test_opt_out_in_tab_a_stops_tab_b_next_send(context, base_url, collector, log):
+    tab_a, tab_b = context.new_page(), context.new_page()
+    serve(context, base_url + '/t/tabs.html', page_html())
+    for tab in (tab_a, tab_b):
+        tab.goto(base_url + '/t/tabs.html')
+        tab.wait_for_function('window.xng && window.xng.loaded === true')
+        tab.evaluate(INIT)
+    tab_b.evaluate("xng.track('B Before'); xng.flush()")
+    collector.wait_for(['B Before'])
+    tab_a.evaluate('xng.optOutTracking()')
+    tab_b.evaluate("xng.track('B After')")
+    assert tab_b.evaluate('xng.isTrackingOptOut()') is True
+    settle(tab_b)
+    assert log.sent_names() == ['B Before']
+    assert [e['event'] for e in collector.events()] == ['B Before']
+
+
+def test_second_browser_context_stays_opted_in(browser, context, page, base_url, collector):
+    open_test_page(context, page, base_url)
+    page.evaluate('xng.optOutTracking()')
+    other = browser.new_context()
+    try:
+        other_page = other.new_page()
+        serve(other, base_url + '/t/page.html', page_html())
+        other_page.goto(base_url + '/t/page.html')
+        other_page.wait_for_function('window.xng && window.xng.loaded === true')
+        assert other_page.evaluate('xng.isTrackingOptOut()') is False
+        other_page.evaluate(INIT + "; xng.track('Other Browser'); xng.flush()")
+        collector.wait_for(['Other Browser'])
+    finally:
+        other.close()
+
+
+def test_cleared_cookies_opt_in_again(context, page, base_url, collector):
+    open_test_page(context, page, base_url)
+    page.evaluate('xng.optOutTracking()')
+    context.clear_cookies()
+    page.reload()
+    page.wait_for_function('window.xng && window.xng.loaded === true')
+    assert page.evaluate('xng.isTrackingOptOut()') is False
+    page.evaluate(INIT + "; xng.track('After Clearing'); xng.flush()")
+    collector.wait_for(['After Clearing'])
+
+
+def test_sdk_written_cookie_is_renewed_with_remaining_lifetime(context, page, base_url):
+    """Created 500 days ago: 230 days are left of the 2 years, and a page load rewrites it with those."""
+    created_ms = int((time.time() - 500 * 86400) * 1000)
+    context.add_cookies([{'name': NAME, 'value': str(created_ms), 'url': base_url, 'expires': time.time() + 3600}])
+    open_test_page(context, page, base_url)
+    page.evaluate(INIT)
+    renewed = cookie(context, NAME)
+    assert renewed['value'] == str(created_ms)
+    assert abs((renewed['expires'] - time.time()) / 86400 - 230) < 0.1
+
+
+def test_cookie_older_than_two_years_expires(context, page, base_url):
+    created_ms = int((time.time() - 731 * 86400) * 1000)
+    context.add_cookies([{'name': NAME, 'value': str(created_ms), 'url': base_url, 'expires': time.time() + 3600}])
+    open_test_page(context, page, base_url)
+    page.evaluate(INIT)
+    assert cookie(context, NAME) is None and page.evaluate('xng.isTrackingOptOut()') is False
+
+
+def test_foreign_cookie_is_not_rewritten(context, page, base_url):
+    expires = time.time() + 3600
+    context.add_cookies([{'name': NAME, 'value': 'yes', 'url': base_url, 'expires': expires}])
+    open_test_page(context, page, base_url)
+    page.evaluate(INIT)
+    assert abs(cookie(context, NAME)['expires'] - expires) < 2
+
+
+def wait_for_batch_or_fail(collector, name):
+    return wait_until(lambda: collector.named(name), name + ' at the collector')

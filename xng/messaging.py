@@ -1,0 +1,125 @@
+"""The three channels driven by the tracking client: polling, dispatch, and the opt-out gate.
+
+While the visitor is opted in and the page is visible, the messages endpoint is asked right after
+each delivered batch and every pollInterval. Opting out stops the timer, removes what is on screen
+and forgets the shown ids (they live in localStorage under xng., which the opt-out clears).
+"""
+from xng import tracker
+from xng.browser import cookies, optout, storage, transport
+from xng.browser.channels import exit_intent, notify, panel
+from xng.core import messages
+from xng.core.values import describe, from_json, is_finite_number, to_json, type_of, warn
+
+SHOWN_KEY = 'xng.shown-messages'
+DEFAULT_POLL_MS = 30000
+poll = {'endpoint': None, 'interval': DEFAULT_POLL_MS, 'timer': None}
+
+
+def configure(options):
+    """Read messagesEndpoint and pollInterval (ms; 0 turns the timer off) from init's options."""
+    endpoint = options['messagesEndpoint']
+    if endpoint == None:  # noqa: E711
+        return
+    if type_of(endpoint) != 'string' or endpoint == '':
+        warn('xng.init: `messagesEndpoint` must be a URL string; messages are off. Got:', describe(endpoint))
+        return
+    interval = options['pollInterval']
+    if interval != None and (not is_finite_number(interval) or interval < 0):  # noqa: E711
+        warn('xng.init: `pollInterval` must be a number of ms (0 = no timer); using 30000. Got:', describe(interval))
+        interval = None
+    poll['endpoint'] = endpoint
+    poll['interval'] = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711
+    schedule()
+
+
+def is_active():
+    return poll['endpoint'] != None and document.visibilityState != 'hidden' and not optout.is_opted_out()  # noqa: E711
+
+
+def schedule():
+    # The campaign can have something new without a new event from this page: ask every pollInterval.
+    if poll['timer'] == None and poll['interval'] > 0 and is_active():  # noqa: E711
+        poll['timer'] = setTimeout(tick, poll['interval'])
+
+
+def tick():
+    poll['timer'] = None
+    fetch_messages()
+    schedule()
+
+
+def stop():
+    if poll['timer'] != None:  # noqa: E711
+        clearTimeout(poll['timer'])
+        poll['timer'] = None
+    panel.close()
+    exit_intent.disarm()
+
+
+def on_visibility():
+    if document.visibilityState == 'hidden':
+        if poll['timer'] != None:  # noqa: E711
+            clearTimeout(poll['timer'])
+            poll['timer'] = None
+    else:
+        schedule()
+
+
+def fetch_messages():
+    if not is_active():
+        return
+    anonymous_id = cookies.read(tracker.ANONYMOUS_ID_COOKIE)
+    user_id = tracker.user_id()
+    if not anonymous_id and not user_id:
+        return  # nobody to ask for, and asking must not create an identifier
+    url = poll['endpoint'] + ('&' if '?' in poll['endpoint'] else '?') + 'anonymousId=' + encodeURIComponent(anonymous_id or '')
+    if user_id:
+        url += '&userId=' + encodeURIComponent(user_id)
+    transport.get_json(url, received)
+
+
+def shown_ids():
+    saved = from_json(storage.read(SHOWN_KEY))
+    return saved if saved else []
+
+
+def received(response):
+    if response == None or optout.is_opted_out():  # noqa: E711
+        return
+    for message in messages.unseen(messages.valid_messages(response), shown_ids()):
+        dispatch(message)
+
+
+def dispatch(message):
+    channel = message['channel']
+    if channel == 'onsite':
+        if not panel.is_open():
+            display(message)
+    elif channel == 'notification':
+        if notify.show(message, lambda: interaction('Message Clicked', message), lambda: interaction('Message Dismissed', message)):
+            displayed(message)
+    else:
+        exit_intent.arm(message, display)
+
+
+def display(message):
+    if optout.is_opted_out():
+        return
+    panel.show(message, lambda: interaction('Message Clicked', message), lambda: interaction('Message Dismissed', message))
+    displayed(message)
+
+
+def displayed(message):
+    storage.write(SHOWN_KEY, to_json(messages.remember(shown_ids(), message['id'])))
+    interaction('Message Displayed', message)
+
+
+def interaction(event_name, message):
+    tracker.track(event_name, {'messageId': message['id'], 'channel': message['channel']})
+
+
+def install():
+    tracker.hooks['init'].append(configure)
+    tracker.hooks['sent'].append(fetch_messages)
+    tracker.hooks['forget'].append(stop)
+    document.addEventListener('visibilitychange', on_visibility)
