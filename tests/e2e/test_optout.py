@@ -10,7 +10,7 @@ INIT = "xng.init({endpoint: '/api/batch', apiKey: 'test-key'})"
 def open_test_page(context, page, base_url, html=None, path='/t/page.html'):
     serve(context, base_url + path, html or page_html())
     page.goto(base_url + path)
-    page.wait_for_function('window.xng && window.xng.loaded === true')
+    page.wait_for_function('() => window.xng && window.xng.loaded === true')
 
 
 def test_default_is_opted_in_and_events_arrive(context, page, base_url, collector, log):
@@ -71,7 +71,7 @@ def test_cookie_from_a_server_response_suppresses_tracking(context, page, base_u
     serve(context, base_url + '/t/server-cookie.html', page_html(),
           headers={'Set-Cookie': 'xng.tracking-opt-out=from-server; Path=/; Max-Age=600'})
     page.goto(base_url + '/t/server-cookie.html')
-    page.wait_for_function('window.xng && window.xng.loaded === true')
+    page.wait_for_function('() => window.xng && window.xng.loaded === true')
     assert page.evaluate('xng.isTrackingOptOut()') is True
     page.evaluate(INIT + "; xng.page(); xng.track('Should Not Leave')")
     settle(page)
@@ -116,7 +116,7 @@ def test_opt_out_in_tab_a_stops_tab_b_next_send(context, base_url, collector, lo
     serve(context, base_url + '/t/tabs.html', page_html())
     for tab in (tab_a, tab_b):
         tab.goto(base_url + '/t/tabs.html')
-        tab.wait_for_function('window.xng && window.xng.loaded === true')
+        tab.wait_for_function('() => window.xng && window.xng.loaded === true')
         tab.evaluate(INIT)
     tab_b.evaluate("xng.track('B Before'); xng.flush()")
     collector.wait_for(['B Before'])
@@ -136,7 +136,7 @@ def test_second_browser_context_stays_opted_in(browser, context, page, base_url,
         other_page = other.new_page()
         serve(other, base_url + '/t/page.html', page_html())
         other_page.goto(base_url + '/t/page.html')
-        other_page.wait_for_function('window.xng && window.xng.loaded === true')
+        other_page.wait_for_function('() => window.xng && window.xng.loaded === true')
         assert other_page.evaluate('xng.isTrackingOptOut()') is False
         other_page.evaluate(INIT + "; xng.track('Other Browser'); xng.flush()")
         collector.wait_for(['Other Browser'])
@@ -149,7 +149,7 @@ def test_cleared_cookies_opt_in_again(context, page, base_url, collector):
     page.evaluate('xng.optOutTracking()')
     context.clear_cookies()
     page.reload()
-    page.wait_for_function('window.xng && window.xng.loaded === true')
+    page.wait_for_function('() => window.xng && window.xng.loaded === true')
     assert page.evaluate('xng.isTrackingOptOut()') is False
     page.evaluate(INIT + "; xng.track('After Clearing'); xng.flush()")
     collector.wait_for(['After Clearing'])

@@ -1,0 +1,110 @@
+"""The demo's HTTP request handler: dispatch, JSON and text responses, CORS, errors."""
+import json
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+from demo_site.api_routes import API_PATHS, GET_ROUTES, POST_ROUTES, ApiRoutes
+from demo_site.http_body import BadRequest, RequestBody
+from demo_site.static_files import StaticFiles
+
+
+class DemoRequestHandler(ApiRoutes, StaticFiles, RequestBody, BaseHTTPRequestHandler):
+    """One request; the server object carries collector, pages_dir, build_dir, is_https, verbose."""
+
+    server_version = 'xng-demo/0.1'
+    timeout = 30  # an idle or stalled client must not hold a thread forever
+    responded = False
+
+    @property
+    def collector(self):
+        return self.server.collector
+
+    def do_GET(self):
+        self._dispatch(GET_ROUTES)
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        self._dispatch(POST_ROUTES)
+
+    def do_OPTIONS(self):
+        """CORS preflight for the API; the SDK's own requests are CORS-simple and skip it."""
+        if urlsplit(self.path).path not in API_PATHS:
+            return self.send_text(404, 'not found\n')
+        headers = self._cors_headers() + [
+            ('Access-Control-Allow-Methods', 'GET, POST, OPTIONS'),
+            ('Access-Control-Allow-Headers', self.headers.get('Access-Control-Request-Headers') or 'Content-Type'),
+            ('Access-Control-Max-Age', '600'),
+        ]
+        if self.headers.get('Access-Control-Request-Private-Network') == 'true':
+            headers.append(('Access-Control-Allow-Private-Network', 'true'))
+        self.send_body(204, headers=headers)
+
+    def _dispatch(self, routes):
+        self.responded = False
+        url = urlsplit(self.path)
+        self.query = parse_qs(url.query)
+        try:
+            if url.path in routes:
+                getattr(self, routes[url.path])()
+            elif url.path.startswith('/api/'):
+                self.send_json(405 if url.path in API_PATHS else 404, {'error': 'no such route'})
+            elif self.command in ('GET', 'HEAD'):
+                self.serve_static(url.path)
+            else:
+                self.send_text(405, 'method not allowed\n')
+        except BadRequest as error:
+            self.send_json(400, {'error': str(error)})
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+            return
+        except Exception:  # a bug in a route must not take the collector down
+            traceback.print_exc(file=sys.stderr)
+            if not self.responded:
+                self.send_json(500, {'error': 'internal error'})
+        if self.linger:
+            self.discard_input()
+
+    def query_value(self, name):
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def send_body(self, status, body=b'', content_type=None, headers=()):
+        self.responded = True
+        self.send_response(status)
+        if content_type:
+            self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != 'HEAD':
+            self.wfile.write(body)
+
+    def send_json(self, status, payload, headers=()):
+        body = json.dumps(payload, separators=(',', ':')).encode('utf-8')
+        self.send_body(status, body, 'application/json',
+                       self._cors_headers() + [('Cache-Control', 'no-store')] + list(headers))
+
+    def send_text(self, status, text):
+        self.send_body(status, text.encode('utf-8'), 'text/plain; charset=utf-8', [('Cache-Control', 'no-store')])
+
+    def send_error(self, code, message=None, explain=None):
+        """Plain text instead of the stdlib's HTML page, which would go out without our CSP."""
+        self.close_connection = True
+        body = ('%d %s\n' % (code, message or self.responses.get(code, ('error',))[0])).encode('utf-8')
+        self.send_body(code, body, 'text/plain; charset=utf-8', [('Connection', 'close')])
+
+    def log_message(self, format, *args):
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _cors_headers(self):
+        origin = self.headers.get('Origin')
+        if not origin:
+            return [('Vary', 'Origin')]
+        # Echoing any origin with credentials is acceptable only because this is a local demo collector.
+        return [('Vary', 'Origin'), ('Access-Control-Allow-Origin', origin),
+                ('Access-Control-Allow-Credentials', 'true')]
