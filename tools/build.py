@@ -3,6 +3,8 @@
 Outputs in build/: xng.js (readable), xng.min.js (minified), their .map files, snippet.js (minified
 loader stub) and snippet.src.js (readable). Source maps chain through esbuild back to xng/*.py.
 """
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,22 @@ def bundle(entry, outfile, minify):
     run(*(args + ['--minify'] if minify else args))
 
 
+def point_maps_at_sources(stage):
+    """Transcrypt's maps name its copies (stage/xng.core.queue.py); name the real files instead."""
+    for map_path in stage.glob('*.map'):
+        source_map = json.loads(map_path.read_text())
+        real = []
+        for source in source_map['sources']:
+            module = Path(source).name[:-len('.py')] if source.endswith('.py') else None
+            original = ROOT / (module.replace('.', '/') + '.py') if module and module.startswith('xng.') else None
+            if module == 'main':
+                original = ROOT / 'xng' / 'main.py'
+            real.append(os.path.relpath(original, stage) if original and original.exists() else source)
+        source_map['sources'] = real
+        source_map['sourcesContent'] = [(stage / path).read_text() if (stage / path).exists() else None for path in real]
+        map_path.write_text(json.dumps(source_map))
+
+
 def main():
     started = time.time()
     # -n: no Closure minification (esbuild minifies); -m: source maps; -xp .: resolve `xng.*` from the root.
@@ -38,6 +56,7 @@ def main():
         shutil.rmtree(STAGE)
     shutil.copytree(TARGET, STAGE)
     before, after = shake_target(STAGE)
+    point_maps_at_sources(STAGE)
     entry = STAGE / 'main.js'
     bundle(entry, BUILD / 'xng.js', minify=False)
     bundle(entry, BUILD / 'xng.min.js', minify=True)

@@ -16,6 +16,9 @@ if not (ROOT / 'build' / 'xng.min.js').exists():
 
 # *.xng.test resolves to this machine, for the subdomain tests; nothing leaves 127.0.0.1.
 HOST_RULES = '--host-resolver-rules=MAP *.xng.test 127.0.0.1, MAP xng.test 127.0.0.1'
+# Every test host is loopback here; on a real site the collector is public. Chromium's local-network
+# checks would otherwise refuse a page's cross-origin request to a loopback collector.
+LOCAL_NETWORK = '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests'
 
 
 def pytest_collection_modifyitems(items):
@@ -41,7 +44,7 @@ def base_url(server):
 def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        chromium = launch(playwright, [HOST_RULES, '--ignore-certificate-errors'])
+        chromium = launch(playwright, [HOST_RULES, LOCAL_NETWORK, '--ignore-certificate-errors'])
         yield chromium
         chromium.close()
 

@@ -5,6 +5,7 @@ the context, beacons and keepalive fetches included) and what the collector stor
 Nothing here sleeps for a fixed time: waits poll a condition until a deadline.
 """
 import json
+import re
 import time
 import urllib.request
 
@@ -96,10 +97,10 @@ def page_html(title='xng test page', head='', body='', stub=True, library='async
 
 
 def serve(context, url, html, csp=STRICT_CSP, headers=None):
-    """Answer `url` in this context with `html` (served as if by the demo server, under CSP)."""
+    """Answer `url` (any query string) in this context with `html`, as if the demo server served it, under CSP."""
     all_headers = {'Content-Security-Policy': csp} if csp else {}
     all_headers.update(headers or {})
-    context.route(url, lambda route: route.fulfill(status=200, content_type='text/html', body=html, headers=all_headers))
+    context.route(re.compile(re.escape(url) + r'(\?.*)?$'), lambda route: route.fulfill(status=200, content_type='text/html', body=html, headers=all_headers))
 
 
 def settle(page):
