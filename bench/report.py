@@ -1,0 +1,122 @@
+"""The printed side of bench/run.py: the comparison table, the ratios and xng's own figures."""
+import gzip
+from pathlib import Path
+
+COLUMNS = (('SDK', 10), ('version', 9), ('min KB', 8), ('gzip KB', 8), ('eval ms', 8),
+           ('track us', 9), ('check us', 9), ('opted out: req/timers/writes', 29))
+
+
+def xng_figures(entry, bundle_path, snippet_path):
+    """The figures tracked since issue 2: shipped bytes and the cost of the two hot calls."""
+    snippet = Path(snippet_path)
+    return {
+        'bundle': Path(bundle_path).name,
+        'snippet': snippet.name,
+        'xng_min_js_gzip_bytes': len(gzip.compress(Path(bundle_path).read_bytes(), 9)),
+        'snippet_js_gzip_bytes': len(gzip.compress(snippet.read_bytes(), 9)) if snippet.exists() else None,
+        'track_us': entry.get('track_us'),
+        'is_tracking_opt_out_us': entry.get('check_us'),
+    }
+
+
+def print_report(document):
+    settings = document['settings']
+    print()
+    print('xng bench: Chromium %s, %s' % (document['chromium'], _resolution(document)))
+    print('eval = median of %d fresh pages; track/check = median of %d runs, each timing %d calls or '
+          'as many as fit in %d ms; synchronous cost only' % (
+              settings['eval_pages'], settings['runs'], settings['calls'], settings['budget_ms']))
+    _row([title for title, _ in COLUMNS])
+    _row(['-' * width for _, width in COLUMNS])
+    for name, entry in document['sdks'].items():
+        _row(_cells(name, entry))
+    _print_ratios(document['ratios_xng_to_peer'])
+    _print_xng(document['xng'], settings)
+    _print_opted_out(document['sdks']['xng'])
+    _print_provenance(document['sdks'])
+    _print_load(document)
+
+
+def _resolution(document):
+    if document['cross_origin_isolated']:
+        return 'cross-origin isolated (5 us timer)'
+    return 'NOT cross-origin isolated (100 us timer)'
+
+
+def _row(cells):
+    print('  '.join(str(cell).ljust(width) for cell, (_, width) in zip(cells, COLUMNS)).rstrip())
+
+
+def _cells(name, entry):
+    head = [name, entry.get('version') or '-']
+    if entry['status'] == 'not installed':
+        return head + ['not installed (npm ci --prefix bench)']
+    sizes = ['%.1f' % (entry['bytes'] / 1024), '%.1f' % (entry['gzip_bytes'] / 1024)]
+    if entry['status'] != 'ok':
+        return head + sizes + [entry['status']]
+    return head + sizes + [_num(entry['eval_ms'], '%.2f'), _num(entry['track_us'], '%.2f'),
+                           _num(entry['check_us'], '%.3f'), _opted(entry['opted_out'])]
+
+
+def _opted(opted):
+    if opted is None:
+        return 'n/a'
+    return '%d / %d / %d' % (opted['requests'], opted['timers'], opted['storage_writes'])
+
+
+def _num(value, fmt):
+    return 'n/a' if value is None else fmt % value
+
+
+def _print_ratios(ratios):
+    if not ratios:
+        return
+    print()
+    print('xng / peer (below 1: xng is smaller or faster)')
+    for name, ratio in ratios.items():
+        print('  %-10s gzip size %-7s eval %-7s track %s' % (
+            name, _times(ratio['size_gzip']), _times(ratio['eval']), _times(ratio['track'])))
+
+
+def _times(value):
+    return 'n/a' if value is None else '%.3gx' % value
+
+
+def _print_xng(figures, settings):
+    print()
+    print('xng: %s %s B gzipped, %s %s B gzipped; xng.track() %s us, '
+          'xng.isTrackingOptOut() %s us (median of %d runs)' % (
+              figures['bundle'], figures['xng_min_js_gzip_bytes'],
+              figures['snippet'], _num(figures['snippet_js_gzip_bytes'], '%d'),
+              _num(figures['track_us'], '%.2f'), _num(figures['is_tracking_opt_out_us'], '%.3f'),
+              settings['runs']))
+
+
+def _print_opted_out(entry):
+    opted, control = entry.get('opted_out'), entry.get('opted_out_control')
+    if not opted:
+        return
+    print('xng opted out: %s requests / timers / storage writes in %d ms after %d track calls '
+          '(control page, not opted out: %s)' % (_opted(opted), opted['window_ms'], opted['track_calls'],
+                                                _opted(control) if control else 'not measured'))
+
+
+def _print_load(document):
+    load = max(document['load_average'])
+    if load > document['cpus']:
+        print('WARNING: load average %.1f on %d CPUs during the run: other processes competed for the '
+              'CPU, so the timings are inflated and noisy (sizes and opted-out counts are not affected)'
+              % (load, document['cpus']))
+
+
+def _print_provenance(entries):
+    measured = ['%s %s (%s)' % (e['package'], e['version'], e['bundle'])
+                for name, e in entries.items() if name != 'xng' and e['status'] == 'ok']
+    missing = [e['package'] for e in entries.values() if e['status'] == 'not installed']
+    failed = ['%s: %s' % (name, e['status']) for name, e in entries.items()
+              if e['status'] not in ('ok', 'not installed')]
+    print('peers measured in this same run: %s' % (', '.join(measured) or 'none'))
+    if missing:
+        print('peers not installed (run `npm ci --prefix bench`): %s' % ', '.join(missing))
+    for line in failed:
+        print('peer failed: %s' % line)
