@@ -28,8 +28,11 @@ build/xng.min.js: $(VENV)/.installed node_modules/.installed $(SOURCES)
 
 build: build/xng.min.js ## Compile xng/ with Transcrypt and bundle build/xng.js, xng.min.js, snippet.js
 
-demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0.1:$(PORT)
+demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0.1:8000 (PORT=... to change)
 	PORT=$(PORT) $(PY) -m demo_site.server
+
+demo-https: build ## The demo, plus HTTPS with a self-signed certificate on port 8443
+	PORT=$(PORT) $(PY) -m demo_site.server --https-port 8443
 
 test: build ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budget
 	$(PY) tools/check_size.py
@@ -46,10 +49,13 @@ bench: build bench/node_modules/.installed ## Sizes and per-call costs of xng an
 	$(PY) tools/check_size.py
 	$(PY) bench/run.py
 
+soak: build ## Fault scenarios (503s, collector down, reloads, two tabs, bursts): delivered / lost / duplicated
+	$(PY) tools/soak.py
+
 screenshot: build ## Refresh docs/privacy-page.png from the running demo
 	$(PY) tools/screenshot.py
 
 clean: ## Remove build output (the virtualenv and node_modules stay)
 	rm -rf build xng/__target__
 
-.PHONY: help setup build demo test test-unit bench screenshot clean
+.PHONY: help setup build demo demo-https test test-unit bench soak screenshot clean
