@@ -45,7 +45,6 @@ def schedule():
 def tick():
     poll['timer'] = None
     fetch_messages()
-    schedule()
 
 
 def stop():
@@ -68,6 +67,7 @@ def on_visibility():
 def fetch_messages():
     if not is_active():
         return
+    schedule()  # also restarts the timer after an opt-in, which has no hook of its own
     anonymous_id = cookies.read(tracker.ANONYMOUS_ID_COOKIE)
     user_id = tracker.user_id()
     if not anonymous_id and not user_id:

@@ -64,7 +64,11 @@ class Collector:
 
 
 class RequestLog:
-    """Every request the browser context made, in order (fetch, keepalive, beacons, navigations)."""
+    """Every request the browser context made, in order (fetch, keepalive, beacons, navigations).
+
+    The sync API delivers these events only while a Playwright call runs: read the log after one
+    (an evaluate, a goto), or wait with page.expect_request, not with a bare wait_until.
+    """
 
     def __init__(self, context):
         self.requests = []
