@@ -12,11 +12,18 @@ MAX_ITEMS = 500          # keys of one object, or items of one array, kept
 MAX_DEPTH = 12           # nesting kept
 MAX_EVENT_BYTES = 32768  # one event; a 64 KB beacon body then holds at least one with its envelope
 SHORT_STRING = 256       # the string limit used when an event is still too large
+# Values looked at per cleaning. Each kept value costs at least 2 bytes of JSON, so more could not fit
+# MAX_EVENT_BYTES anyway; without it an object sharing children (a: x, b: x, c: x, ... many levels
+# deep, no cycle) would take exponential time and freeze the page.
+MAX_VALUES = 16384
 DROP = {}                # the marker for a value JSON cannot encode (compared by identity)
 
 
-def clean(value, max_string, ancestors):
-    """A JSON-safe copy of `value`, or DROP."""
+def clean(value, max_string, ancestors, budget):
+    """A JSON-safe copy of `value`, or DROP; budget['left'] counts the values that may still be looked at."""
+    budget['left'] -= 1
+    if budget['left'] < 0:
+        return DROP
     kind = type_of(value)
     if kind == 'string':
         return value if len(value) <= max_string else value[:max_string]
@@ -31,28 +38,28 @@ def clean(value, max_string, ancestors):
     except:  # noqa: E722 -- a throwing toJSON drops the value, not the event
         return DROP
     if type_of(value) != 'object' or value == None:  # noqa: E711
-        return clean(value, max_string, ancestors)
+        return clean(value, max_string, ancestors, budget)
     inside = appended(ancestors, value)
     if is_array(value):
-        return clean_list(value, max_string, inside)
-    return clean_object(value, max_string, inside)
+        return clean_list(value, max_string, inside, budget)
+    return clean_object(value, max_string, inside, budget)
 
 
-def clean_list(items, max_string, ancestors):
+def clean_list(items, max_string, ancestors, budget):
     out = []
     for index in range(min(len(items), MAX_ITEMS)):
-        item = clean(items[index], max_string, ancestors)
+        item = clean(items[index], max_string, ancestors, budget)
         out.append(None if item is DROP else item)  # as JSON.stringify does for array holes
     return out
 
 
-def clean_object(obj, max_string, ancestors):
+def clean_object(obj, max_string, ancestors, budget):
     out = {}
     names = keys_of(obj)
     for index in range(min(len(names), MAX_ITEMS)):
         key = names[index]
         try:
-            item = clean(obj[key], max_string, ancestors)
+            item = clean(obj[key], max_string, ancestors, budget)
         except:  # noqa: E722 -- a throwing getter drops that field only
             item = DROP
         if item is not DROP:
@@ -60,11 +67,15 @@ def clean_object(obj, max_string, ancestors):
     return out
 
 
+def new_budget():
+    return {'left': MAX_VALUES}
+
+
 def clean_properties(value):
     """Properties or traits as a plain JSON object; anything but a plain object gives {}."""
     if type_of(value) != 'object' or value == None or is_array(value):  # noqa: E711
         return {}
-    cleaned = clean(value, MAX_STRING, [])
+    cleaned = clean(value, MAX_STRING, [], new_budget())
     return cleaned if type_of(cleaned) == 'object' and cleaned is not DROP else {}
 
 
@@ -91,9 +102,9 @@ def fit(event):
         return event
     for key in ['properties', 'traits']:
         if has_key(event, key):
-            event[key] = clean(event[key], SHORT_STRING, [])
+            event[key] = clean(event[key], SHORT_STRING, [], new_budget())
     if event_bytes(event) > MAX_EVENT_BYTES:  # the name, the user id or the page's url or title is huge
-        event = clean(event, SHORT_STRING, [])
+        event = clean(event, SHORT_STRING, [], new_budget())
     if event_bytes(event) > MAX_EVENT_BYTES:
         for key in ['properties', 'traits']:
             if has_key(event, key):

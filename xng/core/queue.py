@@ -4,35 +4,43 @@
   send(events, keepalive, done)  hands a batch to the network; done(status, retry_after_s) where
                                  status is the HTTP status, 0 for a network error or timeout, and
                                  None when the opt-out gate refused to send
-  save(events)                   persists the unsent events ([] clears them)
+  save(events)                   persists the unsent events ([] clears them); called at most once a task
   set_timer(callback, ms) -> id, clear_timer(id), random() -> [0, 1)
   allowed()                      the opt-out gate, read again before every attempt
   warn(message, value)
 Every event keeps its messageId across retries; the collector de-duplicates on it.
+
+Two bounds: the persisted store keeps the newest MAX_EVENTS / MAX_STORED_BYTES, so a reload finds a
+bounded queue; memory holds more, so that a burst bigger than the store (3,000 calls in one task,
+before any answer can come back) still arrives, yet a runaway loop cannot eat the page's memory.
 """
+from xng.core.retry import is_retryable, retry_delay
 from xng.core.values import contains_same, text, to_json, utf8_length
 
 BATCH_SIZE = 20              # a batch leaves at 20 events ...
 BATCH_DELAY_MS = 1000        # ... or within 1 s of its first event
 MAX_BODY_BYTES = 60000       # under the 64 KB that sendBeacon and keepalive fetch accept, with room for the envelope
-MAX_EVENTS = 1000            # the persisted store's bounds; the oldest events go first
+MAX_EVENTS = 1000            # the persisted store's bounds; the oldest events are left out first
 MAX_STORED_BYTES = 1000000
-BACKOFF_BASE_MS = 1000
-BACKOFF_CAP_MS = 60000
-RETRY_AFTER_CAP_MS = 600000  # honour Retry-After, but never park events for more than 10 minutes
+MAX_QUEUED_EVENTS = 10000    # the in-memory bounds; beyond them the oldest events are dropped
+MAX_QUEUED_BYTES = 5000000
 
 
 def create(deps, restored):
     """A queue holding `restored` (events persisted by an earlier page), bounded."""
-    state = {'deps': deps, 'entries': [], 'timer': None, 'busy': False, 'waiters': [], 'failures': 0, 'backoff': False}
+    state = {'deps': deps, 'entries': [], 'bytes': 0, 'timer': None, 'busy': False, 'waiters': [], 'failures': 0,
+             'backoff': False, 'save_timer': None, 'dropped': 0, 'unstored': 0}
     for event in restored:
-        state['entries'].append(entry(event))
+        add(state, event)
     bound(state)
+    report_dropped(state)
     return state
 
 
-def entry(event):
-    return {'event': event, 'bytes': utf8_length(to_json(event))}
+def add(state, event):
+    item = {'event': event, 'bytes': utf8_length(to_json(event))}
+    state['entries'].append(item)
+    state['bytes'] += item['bytes']
 
 
 def enqueue(state, event):
@@ -40,9 +48,9 @@ def enqueue(state, event):
     if not state['deps']['allowed']():
         drop_all(state)
         return
-    state['entries'].append(entry(event))
+    add(state, event)
     bound(state)
-    save(state)
+    save_soon(state)
     if len(state['entries']) >= BATCH_SIZE and not state['backoff']:
         flush(state, None)
     else:
@@ -50,36 +58,68 @@ def enqueue(state, event):
 
 
 def schedule(state, delay_ms):
-    if state['timer'] == None:  # noqa: E711
-        state['timer'] = state['deps']['set_timer'](lambda: flush(state, None), delay_ms)
+    set_once(state, 'timer', lambda: flush(state, None), delay_ms)
 
 
-def cancel_timer(state):
-    if state['timer'] != None:  # noqa: E711
-        state['deps']['clear_timer'](state['timer'])
-        state['timer'] = None
+def set_once(state, key, callback, delay_ms):
+    """Start the timer state[key] unless it runs already."""
+    if state[key] == None:  # noqa: E711
+        state[key] = state['deps']['set_timer'](callback, delay_ms)
+
+
+def cancel(state, key):
+    """Stop the timer state[key] if it runs."""
+    if state[key] != None:  # noqa: E711
+        state['deps']['clear_timer'](state[key])
+        state[key] = None
 
 
 def bound(state):
-    """Drop the oldest events beyond MAX_EVENTS or MAX_STORED_BYTES, and say how many."""
+    """Drop the oldest events beyond MAX_QUEUED_EVENTS or MAX_QUEUED_BYTES, counting them for the next warning."""
     entries = state['entries']
-    total = 0
-    for item in entries:
-        total += item['bytes']
     dropped = 0
-    while len(entries) - dropped > MAX_EVENTS or total > MAX_STORED_BYTES:
-        total -= entries[dropped]['bytes']
+    while len(entries) - dropped > MAX_QUEUED_EVENTS or state['bytes'] > MAX_QUEUED_BYTES:
+        state['bytes'] -= entries[dropped]['bytes']
         dropped += 1
     if dropped > 0:
         state['entries'] = entries[dropped:]
-        state['deps']['warn']('event queue full: dropped the oldest events, count:', dropped)
+        state['dropped'] += dropped
+
+
+def report_dropped(state):
+    """One warning with the count of events dropped since the last one (not one per event in a burst)."""
+    if state['dropped'] > 0:
+        state['deps']['warn']('event queue full: dropped the oldest events, count:', state['dropped'])
+        state['dropped'] = 0
+
+
+def save_soon(state):
+    """Persist when this task ends: writing the whole queue per event made a burst of calls quadratic."""
+    set_once(state, 'save_timer', lambda: save(state), 0)
 
 
 def save(state):
-    events = []
-    for item in state['entries']:
-        events.append(item['event'])
-    state['deps']['save'](events)
+    """Persist the unsent events now; while opted out, clear the store instead."""
+    if not state['deps']['allowed']():
+        drop_all(state)
+        return
+    cancel(state, 'save_timer')
+    report_dropped(state)
+    first = first_stored(state['entries'])
+    if first > 0 and state['unstored'] == 0:  # once as the store fills up, not at every save
+        state['deps']['warn']('event store full: oldest events not persisted, count:', first)
+    state['unstored'] = first
+    state['deps']['save'](events_of(state['entries'][first:]))
+
+
+def first_stored(entries):
+    """Where the newest entries within MAX_EVENTS and MAX_STORED_BYTES begin."""
+    first = len(entries)
+    total = 0
+    while first > 0 and len(entries) - first < MAX_EVENTS and total + entries[first - 1]['bytes'] <= MAX_STORED_BYTES:
+        first -= 1
+        total += entries[first]['bytes']
+    return first
 
 
 def take_batch(entries):
@@ -110,7 +150,7 @@ def flush(state, done):
         return
     if state['busy']:
         return
-    cancel_timer(state)
+    cancel(state, 'timer')
     state['backoff'] = False
     if len(state['entries']) == 0:
         settle(state)
@@ -137,7 +177,7 @@ def answered(state, batch, keepalive, status, retry_after):
     elif is_retryable(status):
         state['failures'] += 1
         if not keepalive:
-            cancel_timer(state)
+            cancel(state, 'timer')
             state['backoff'] = True
             schedule(state, retry_delay(state['failures'], retry_after, state['deps']['random']))
             settle(state)
@@ -148,27 +188,17 @@ def answered(state, batch, keepalive, status, retry_after):
             flush(state, None)
 
 
-def is_retryable(status):
-    return status == 0 or status == 408 or status == 429 or status >= 500
-
-
-def retry_delay(failures, retry_after_s, random):
-    """Exponential backoff with equal jitter, capped; a Retry-After from the collector wins."""
-    if retry_after_s != None and retry_after_s >= 0:  # noqa: E711
-        return min(retry_after_s * 1000, RETRY_AFTER_CAP_MS)
-    ceiling = BACKOFF_BASE_MS
-    for step in range(1, failures):
-        ceiling = min(ceiling * 2, BACKOFF_CAP_MS)
-    return ceiling / 2 + random() * ceiling / 2
-
-
 def acknowledge(state, batch):
     kept = []
+    left = len(batch)  # once all are found, the rest is kept without looking: a long queue stays linear
     for item in state['entries']:
-        if not contains_same(batch, item):
+        if left > 0 and contains_same(batch, item):
+            left -= 1
+            state['bytes'] -= item['bytes']
+        else:
             kept.append(item)
     state['entries'] = kept
-    save(state)
+    save_soon(state)
 
 
 def settle(state):
@@ -180,9 +210,13 @@ def settle(state):
 
 def drop_all(state):
     """Forget every unsent event, here and in the persisted store (the visitor opted out)."""
-    cancel_timer(state)
-    if len(state['entries']) > 0:
+    cancel(state, 'timer')
+    pending = state['save_timer'] != None  # noqa: E711 -- the store may still hold what a pending save would change
+    cancel(state, 'save_timer')
+    if len(state['entries']) > 0 or pending:
         state['entries'] = []
+        state['bytes'] = 0
+        state['unstored'] = 0
         state['deps']['save']([])
     state['failures'] = 0
     state['backoff'] = False
@@ -198,7 +232,9 @@ def flush_on_exit(state):
     if not state['deps']['allowed']():
         drop_all(state)
         return
-    cancel_timer(state)
+    cancel(state, 'timer')
+    if state['save_timer'] != None:  # noqa: E711 -- the page may be going: its save timer may never fire
+        save(state)
     rest = state['entries']
     while len(rest) > 0:
         batch = take_batch(rest)

@@ -1,0 +1,19 @@
+"""When a failed send is tried again: which answers are worth a retry, and how long to wait."""
+BACKOFF_BASE_MS = 1000
+BACKOFF_CAP_MS = 60000
+RETRY_AFTER_CAP_MS = 600000  # honour Retry-After, but never park events for more than 10 minutes
+
+
+def is_retryable(status):
+    """A network error or timeout (0), 408, 429 and 5xx are retried; any other answer is final."""
+    return status == 0 or status == 408 or status == 429 or status >= 500
+
+
+def retry_delay(failures, retry_after_s, random):
+    """Exponential backoff with equal jitter, capped; a Retry-After from the collector wins."""
+    if retry_after_s != None and retry_after_s >= 0:  # noqa: E711
+        return min(retry_after_s * 1000, RETRY_AFTER_CAP_MS)
+    ceiling = BACKOFF_BASE_MS
+    for step in range(1, failures):
+        ceiling = min(ceiling * 2, BACKOFF_CAP_MS)
+    return ceiling / 2 + random() * ceiling / 2
