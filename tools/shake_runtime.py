@@ -18,7 +18,7 @@ from pathlib import Path
 RUNTIME = 'org.transcrypt.__runtime__.js'
 IDENT = re.compile(r'[A-Za-z_$][\w$]*')
 IMPORT_RUNTIME = re.compile(r"^import \{([^}]*)\} from '\./org\.transcrypt\.__runtime__\.js';$", re.M)
-DEFINES = re.compile(r'^(?:export )?(?:var|let|const|function|class)\s+([A-Za-z_$][\w$]*)')
+DEFINES = re.compile(r'^(?:export )?(?:var|let|const|function\*?|class)\s*([A-Za-z_$][\w$]*)')
 PROTO_ASSIGN = re.compile(r'^[A-Za-z_$][\w$]*\.prototype\.([A-Za-z_$][\w$]*)\s*=')
 PROTO_SETPROP = re.compile(r"^__setproperty__\s*\(\s*[A-Za-z_$][\w$]*\.prototype,\s*'([A-Za-z_$][\w$]*)'")
 # Runtime definitions replaced by lean ones. The SDK treats every mapping as a plain JS object
