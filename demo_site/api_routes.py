@@ -73,16 +73,22 @@ class ApiRoutes:
         self.send_json(200, {'reset': True})
 
     def post_opt_out(self):
-        cookie = self._opt_out_cookie(str(int(time.time() * 1000)), OPT_OUT_MAX_AGE)
+        options = self.read_json(required=False, empty={})
+        now_ms = int(time.time() * 1000)
+        created = options.get('created') if isinstance(options, dict) else None
+        # A renewal keeps the original creation time: the 2 years run from the first opt-out.
+        if not isinstance(created, int) or isinstance(created, bool) or not now_ms - OPT_OUT_MAX_AGE * 1000 < created <= now_ms:
+            created = now_ms
+        max_age = OPT_OUT_MAX_AGE - (now_ms - created) // 1000
+        cookie = self._opt_out_cookie(options, str(created), max_age)
         self.send_json(200, {'optedOut': True}, [('Set-Cookie', cookie)])
 
     def post_opt_in(self):
         # Deleting needs the same Path and Domain as the cookie being replaced.
-        cookie = self._opt_out_cookie('', 0)
+        cookie = self._opt_out_cookie(self.read_json(required=False, empty={}), '', 0)
         self.send_json(200, {'optedOut': False}, [('Set-Cookie', cookie)])
 
-    def _opt_out_cookie(self, value, max_age):
-        options = self.read_json(required=False, empty={})
+    def _opt_out_cookie(self, options, value, max_age):
         domain = options.get('domain') if isinstance(options, dict) else None
         if not isinstance(options, dict) or (domain is not None and not (
                 isinstance(domain, str) and DOMAIN.fullmatch(domain))):

@@ -18,7 +18,7 @@ def guard(method_name, method):
         try:
             return method(first, second)
         except:  # noqa: E722 -- native JS errors included
-            warn('xng.' + method_name + ' failed; the page is unaffected.', None)
+            warn('xng.' + method_name + ' failed; the page is unaffected', None)
     return call
 
 
@@ -55,7 +55,7 @@ def replay(calls):
             tracker.tell_server(call[1][0])
             continue
         if not has_key(api, call[0]) or type_of(api[call[0]]) != 'function':
-            warn('xng: unknown method in the queue; skipped:', call[0])
+            warn('unknown queued method, skipped:', call[0])
             continue
         args = call[1]
         result = api[call[0]](args[0], args[1])
@@ -66,7 +66,7 @@ def replay(calls):
 def install():
     stub = window.xng
     if stub and stub.loaded == True:
-        warn('xng was loaded twice; the second copy stays idle.', None)
+        warn('loaded twice; the second copy stays idle', None)
         return
     if stub and stub.memoryOptOut == True:  # the stub could not write the cookie (sandboxed frame)
         cookies.memory[OPT_OUT_COOKIE] = '1'
@@ -88,4 +88,4 @@ def on_visibility():
 try:
     install()
 except:  # noqa: E722
-    warn('xng could not start; the page is unaffected.', None)
+    warn('could not start; the page is unaffected', None)

@@ -21,11 +21,11 @@ def configure(options):
     if endpoint == None:  # noqa: E711
         return
     if type_of(endpoint) != 'string' or endpoint == '':
-        warn('xng.init: `messagesEndpoint` must be a URL string; messages are off. Got:', describe(endpoint))
+        warn('xng.init: messagesEndpoint must be a URL; messages off:', describe(endpoint))
         return
     interval = options['pollInterval']
     if interval != None and (not is_finite_number(interval) or interval < 0):  # noqa: E711
-        warn('xng.init: `pollInterval` must be a number of ms (0 = no timer); using 30000. Got:', describe(interval))
+        warn('xng.init: pollInterval must be ms >= 0; using 30000:', describe(interval))
         interval = None
     poll['endpoint'] = endpoint
     poll['interval'] = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711

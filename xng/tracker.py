@@ -10,6 +10,8 @@ from xng.core.values import describe, is_array, to_json, type_of, warn
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_EARLY = 1000  # calls kept before init
+OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
+                'respectGlobalPrivacyControl', 'respectDoNotTrack']
 state = {'options': None, 'queue': None, 'early': [], 'anonymous_id': None, 'user_id': None, 'clean': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
@@ -21,17 +23,18 @@ def is_object(value):
 def init(options):
     """Configure the collector; calls made before this are sent after it."""
     if not is_object(options):
-        warn('xng.init expects an options object; ignored:', describe(options))
+        warn('xng.init: options must be an object; ignored:', describe(options))
         return False
+    options = snapshot(options)
     if type_of(options['endpoint']) != 'string' or options['endpoint'] == '':
-        warn('xng.init needs `endpoint`, the collector URL; ignored:', describe(options['endpoint']))
+        warn('xng.init: endpoint (collector URL) required; ignored:', describe(options['endpoint']))
         return False
     domain = options['cookieDomain']
     if domain != None and type_of(domain) != 'string':  # noqa: E711
-        warn('xng.init: `cookieDomain` must be a string or "auto"; ignored:', describe(domain))
+        warn('xng.init: cookieDomain must be a string; ignored:', describe(domain))
         return False
     if state['options'] != None:  # noqa: E711
-        warn('xng.init was already called; this call is ignored:', describe(options))
+        warn('xng.init: already called; ignored:', describe(options))
         return False
     state['options'] = options
     cookies.configure(domain)
@@ -44,6 +47,14 @@ def init(options):
     for hook in hooks['init']:
         hook(options)
     return True
+
+
+def snapshot(options):
+    """Read each option once, here: a getter that throws fails this init, not a later send."""
+    copy = {}
+    for key in OPTION_NAMES:
+        copy[key] = options[key]
+    return copy
 
 
 def start():
@@ -106,16 +117,16 @@ def record(fields):
 
 def page_view(properties):
     if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page expects a properties object; sent without it:', describe(properties))
+        warn('xng.page: properties must be an object; dropped:', describe(properties))
     record(events.page_fields(properties, page.context()))
 
 
 def track(event_name, properties):
     if type_of(event_name) != 'string' or event_name == '':
-        warn('xng.track needs an event name string; nothing sent:', describe(event_name))
+        warn('xng.track: event name must be a string; not sent:', describe(event_name))
         return
     if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.track expects a properties object; sent without it:', describe(properties))
+        warn('xng.track: properties must be an object; dropped:', describe(properties))
     record(events.track_fields(event_name, properties))
 
 
@@ -123,7 +134,7 @@ def identify(user_id, traits):
     if type_of(user_id) == 'number' and isFinite(user_id):
         user_id = String(user_id)
     if type_of(user_id) != 'string' or user_id == '':
-        warn('xng.identify needs a user id string; nothing sent:', describe(user_id))
+        warn('xng.identify: userId must be a string; not sent:', describe(user_id))
         return
     if optout.is_opted_out():
         forget()
@@ -166,7 +177,7 @@ def flush_on_exit():
 def set_tracking_opt_out(opted_out):
     """true writes the opt-out cookie and forgets everything; false deletes it."""
     if type_of(opted_out) != 'boolean':
-        warn('xng.setTrackingOptOut expects true or false; nothing changed. Got:', describe(opted_out))
+        warn('xng.setTrackingOptOut: expected true or false; unchanged:', describe(opted_out))
         return
     optout.write(opted_out)
     if opted_out:

@@ -1,6 +1,7 @@
 """The demo collector over real HTTP: storage, dedupe, opt-out, limits, CORS, faults, messages, headers."""
 import http.client
 import json
+import time
 import os
 import re
 import signal
@@ -168,6 +169,17 @@ def test_opt_out_and_opt_in_set_and_delete_the_cookie_over_http(server):
     assert attributes == ['Max-Age=63072000', 'Path=/', 'SameSite=Lax']
     status, headers, _ = request(server.url + '/api/opt-in', b'', method='POST')
     assert status == 200 and headers['Set-Cookie'] == OPT_OUT + '=; Max-Age=0; Path=/; SameSite=Lax'
+
+
+def test_opt_out_renewal_keeps_the_creation_time_and_the_remaining_lifetime(server):
+    created = int(time.time() * 1000) - 500 * 86400 * 1000
+    status, headers, _ = request(server.url + '/api/opt-out', {'created': created}, method='POST')
+    name_value, max_age = headers['Set-Cookie'].split('; ')[:2]
+    assert status == 200 and name_value == '%s=%d' % (OPT_OUT, created)
+    assert abs(int(max_age.split('=')[1]) - 230 * 86400) < 60
+    for stale in (created - 300 * 86400 * 1000, int(time.time() * 1000) + 86400 * 1000, 'soon'):
+        _, headers, _ = request(server.url + '/api/opt-out', {'created': stale}, method='POST')
+        assert 'Max-Age=63072000' in headers['Set-Cookie']  # past 2 years, future or junk: a fresh opt-out
 
 
 def test_opt_out_takes_a_domain_and_answers_cors(server):

@@ -175,8 +175,8 @@ def answered(state, batch, keepalive, status, retry_after):
         if not keepalive:
             flush(state, None)
     elif is_retryable(status):
-        state['failures'] += 1
-        if not keepalive:
+        if not keepalive:  # an exit request failing says little about the collector: no longer backoff
+            state['failures'] += 1
             cancel(state, 'timer')
             state['backoff'] = True
             schedule(state, retry_delay(state['failures'], retry_after, state['deps']['random']))
@@ -236,8 +236,15 @@ def flush_on_exit(state):
     if state['save_timer'] != None:  # noqa: E711 -- the page may be going: its save timer may never fire
         save(state)
     rest = state['entries']
+    budget = MAX_BODY_BYTES  # browsers allow 64 KB of keepalive bodies in flight per page: the rest waits in storage
     while len(rest) > 0:
         batch = take_batch(rest)
+        size = 0
+        for item in batch:
+            size += item['bytes']
+        if size > budget:
+            break
+        budget -= size
         rest = rest[len(batch):]
         send(state, batch, True)
     if len(state['entries']) > 0:

@@ -8,14 +8,11 @@ attributes or <style> text). Title and body are set as text, never parsed as HTM
 from xng.browser.channels.urls import safe_url
 
 CSS = (':host{all:initial}'
-       '.panel{position:relative;box-sizing:border-box;max-width:360px;padding:16px 44px 16px 16px;background:#fff;color:#1d1d1f;'
-       'font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;border-radius:12px;box-shadow:0 10px 32px rgba(0,0,0,.25)}'
-       '.panel:focus{outline:2px solid #2457d6;outline-offset:2px}'
-       '.title{margin:0 0 6px;font-size:17px;font-weight:600}.body{margin:0}'
-       '.image{display:block;max-width:100%;margin:0 0 10px;border-radius:8px}'
-       '.link{display:inline-block;margin-top:12px;padding:7px 14px;border-radius:8px;background:#2457d6;color:#fff;text-decoration:none}'
-       '.close{position:absolute;top:8px;right:8px;width:30px;height:30px;border:0;border-radius:15px;background:none;color:#555;font-size:20px;cursor:pointer}'
-       '.close:hover,.close:focus{background:#eee}')
+       '.panel{position:relative;max-width:340px;padding:16px 44px 16px 16px;background:#fff;color:#222;'
+       'font:15px/1.4 system-ui,sans-serif;border-radius:12px;box-shadow:0 8px 30px #0004}'
+       '.title{margin:0 0 6px;font-size:17px}.body{margin:0}.image{max-width:100%;border-radius:8px}'
+       '.link{display:inline-block;margin-top:12px;padding:6px 14px;border-radius:8px;background:#2457d6;color:#fff}'
+       '.close{position:absolute;top:8px;right:8px;border:0;background:none;font-size:20px;cursor:pointer}')
 HOST_STYLE = [['all', 'initial'], ['display', 'block'], ['position', 'fixed'], ['right', '16px'], ['bottom', '16px'],
               ['z-index', '2147483647'], ['visibility', 'visible'], ['opacity', '1'], ['transform', 'none'],
               ['pointer-events', 'auto'], ['max-width', 'calc(100vw - 32px)']]
