@@ -184,3 +184,42 @@ def test_foreign_cookie_is_not_rewritten(context, page, base_url):
 
 def wait_for_batch_or_fail(collector, name):
     return wait_until(lambda: collector.named(name), name + ' at the collector')
+
+
+COUNT_SIDE_EFFECTS = """
+    window.__effects = {timers: 0, storage: 0, cookies: []};
+    for (const name of ['setTimeout', 'setInterval']) {
+        const original = window[name];
+        window[name] = function () { window.__effects.timers++; return original.apply(this, arguments); };
+    }
+    for (const name of ['setItem', 'removeItem', 'clear']) {
+        const original = Storage.prototype[name];
+        Storage.prototype[name] = function () { window.__effects.storage++; return original.apply(this, arguments); };
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    Object.defineProperty(Document.prototype, 'cookie', {
+        get() { return descriptor.get.call(this); },
+        set(value) { window.__effects.cookies.push(value.split('=')[0]); descriptor.set.call(this, value); },
+    });
+"""
+
+
+def test_opted_out_calls_start_no_timer_and_write_nothing(context, page, base_url, collector, log):
+    context.add_init_script(COUNT_SIDE_EFFECTS)
+    open_test_page(context, page, base_url)
+    page.evaluate("xng.init({endpoint: '/api/batch', messagesEndpoint: '/api/messages', pollInterval: 50}); xng.track('Before'); xng.flush()")
+    collector.wait_for(['Before'])
+    page.evaluate('xng.optOutTracking()')
+    polls_before = len(log.to('/api/messages'))
+    page.evaluate("window.__effects = {timers: 0, storage: 0, cookies: []}")
+    page.evaluate("""() => {
+        for (let i = 0; i < 50; i++) { xng.page(); xng.track('Out ' + i, {i}); xng.identify('u' + i, {i}); }
+        xng.isTrackingOptOut(); xng.flush();
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+        window.dispatchEvent(new Event('pagehide'));
+    }""")
+    assert page.evaluate('window.__effects') == {'timers': 0, 'storage': 0, 'cookies': []}
+    settle(page)
+    assert log.sent_names() == ['Before']
+    assert len(log.to('/api/messages')) == polls_before
