@@ -1,11 +1,11 @@
 """localStorage for the SDK's own keys (all start with 'xng.'), and the per-tab persisted queues.
 
 Each tab persists its unsent events under its own key and holds a Web Lock named after it for its
-life. A tab adopts another tab's queue only when that lock is free (the tab is gone), inside a
-second lock, so two tabs never send the same persisted event. Every access is guarded: in a
+life. Another tab takes that queue over only once it is granted that lock (the tab is gone), and
+deletes it, so two tabs never send the same persisted event. Every access is guarded: in a
 sandboxed iframe even reading window.localStorage throws.
 """
-from xng.core.values import from_json, text, to_json
+from xng.core.values import from_json, is_array, text, to_json
 
 PREFIX = 'xng.'
 QUEUE_PREFIX = 'xng.queue.'
@@ -70,32 +70,49 @@ def save_queue(events):
 
 
 def claim_orphans(adopt):
-    """Hand the events of closed tabs' queues to adopt(events), each queue once, then delete it."""
-    locks = navigator.locks if navigator.locks else None
-    if locks == None:  # noqa: E711
-        take_queues(adopt, None)
-        return
-    locks.request(tab['key'], lambda: __new__(Promise(lambda resolve: None)))  # held until this page goes
-    locks.request('xng.adopt', lambda: locks.query().then(lambda held: take_queues(adopt, held)))
+    """Hand each other tab's queue to adopt(events) once that tab is gone, exactly once, then delete it.
 
-
-def take_queues(adopt, held):
-    taken = []
-    for key in own_keys():
-        if key.startswith(QUEUE_PREFIX) and key != tab['key'] and is_orphan(key, held):
+    A tab holds the Web Lock named after its queue key for its whole life, so asking for that lock
+    waits until the tab is gone (a closed tab's lock is free at once; a tab being unloaded by a reload
+    frees it a moment later). The first tab granted it takes the queue and deletes it; any other tab
+    waiting for it then finds nothing. A tab that stays open so also takes over the queue of a tab
+    closed after it started. Where the Locks API is denied (a sandboxed frame) its promise rejects:
+    ignored, and storage is unreachable there anyway.
+    """
+    locks = navigator.locks
+    if not locks:
+        for key in queue_keys():
             saved = from_json(read(key))
-            erase(key)
-            if saved and saved['events']:
-                taken = taken.concat(saved['events'])
-    if len(taken) > 0:
-        adopt(taken)
+            if not saved or Date.now() - saved['savedAt'] > STALE_MS:
+                take(key, adopt)
+        return
+    try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
+        locks.request(tab['key'], lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
+        for key in queue_keys():
+            wait_for(locks, key, adopt)
+    except:  # noqa: E722
+        pass
 
 
-def is_orphan(key, held):
-    if held == None:  # noqa: E711
-        saved = from_json(read(key))
-        return not saved or Date.now() - saved['savedAt'] > STALE_MS
-    for lock in held.held:
-        if lock.js_name == key:  # js_name: Transcrypt would turn .name into .py_name
-            return False
-    return True
+def wait_for(locks, key, adopt):
+    locks.request(key, lambda: take(key, adopt)).then(None, ignore)
+
+
+def take(key, adopt):
+    saved = from_json(read(key))
+    erase(key)
+    if saved and is_array(saved['events']):
+        adopt(saved['events'])
+
+
+def queue_keys():
+    """The persisted queues of other tabs (open or closed)."""
+    found = []
+    for key in own_keys():
+        if key.startswith(QUEUE_PREFIX) and key != tab['key']:
+            found.append(key)
+    return found
+
+
+def ignore(error):
+    pass

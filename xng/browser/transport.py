@@ -4,7 +4,8 @@ Every request is checked against the opt-out cookie at the moment it would leave
 from another tab or from page code stops the very next one. Requests are CORS-simple (POST with a
 text/plain body, GET without custom headers), so a collector on another origin needs no preflight.
 """
-from xng.browser import optout
+from xng.browser import cookies, optout
+from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
 HEADERS = {'Content-Type': 'text/plain;charset=UTF-8'}
@@ -70,9 +71,13 @@ def get_json(url, done):
 def post_consent(url):
     """Ask the collector to set or clear the opt-out cookie with Set-Cookie (Safari keeps those longer).
 
-    The one request that bypasses the gate: it carries the opt-out itself and no tracking data.
+    The one request that bypasses the gate: it carries the opt-out itself and no tracking data. With a
+    cookieDomain the collector is told it, so that its cookie is the SDK's (one cookie for every
+    subdomain, which an opt-in on any of them deletes), not a host-only one.
     """
+    domain = cookies.cookie_domain()
     try:
-        fetch(url, {'method': 'POST', 'credentials': 'include', 'keepalive': True}).then(None, lambda error: None)
+        fetch(url, {'method': 'POST', 'credentials': 'include', 'keepalive': True,
+                    'body': to_json({'domain': domain}) if domain else None}).then(None, lambda error: None)
     except:  # noqa: E722
         pass
