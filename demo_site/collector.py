@@ -27,7 +27,10 @@ def utc_now_iso():
 
 
 def _text_or_none(value):
-    return value if isinstance(value, str) and value else None
+    """A string SQLite can store: valid JSON may still carry a lone surrogate, which UTF-8 cannot encode."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace')
 
 
 def is_storable(event):
@@ -58,7 +61,7 @@ class EventStore:
     def store_batch(self, events):
         """Store the valid events of one batch; returns how many were stored, duplicated, skipped."""
         received_at = utc_now_iso()
-        rows = [(event['messageId'], received_at, _text_or_none(event.get('anonymousId')),
+        rows = [(_text_or_none(event['messageId']), received_at, _text_or_none(event.get('anonymousId')),
                  _text_or_none(event.get('userId')), json.dumps(event, separators=(',', ':')))
                 for event in events if is_storable(event)]
         with self._lock:

@@ -107,4 +107,5 @@ class DemoRequestHandler(ApiRoutes, StaticFiles, RequestBody, BaseHTTPRequestHan
             return [('Vary', 'Origin')]
         # Echoing any origin with credentials is acceptable only because this is a local demo collector.
         return [('Vary', 'Origin'), ('Access-Control-Allow-Origin', origin),
-                ('Access-Control-Allow-Credentials', 'true')]
+                ('Access-Control-Allow-Credentials', 'true'),
+                ('Access-Control-Expose-Headers', 'Retry-After')]  # readable cross-origin only when exposed

@@ -9,8 +9,18 @@
   var NAME = 'xng.tracking-opt-out', LIFETIME_S = 730 * 86400, TRACKING = /^(page|track|identify)$/;
   var q = [], x = { q: q };
 
+  // The first init with a string endpoint, its options read once, inside try: a page's Proxy or
+  // throwing getter must not make every later stub call throw.
   function options() {
-    for (var i = 0; i < q.length; i++) if (q[i][0] == 'init' && q[i][1][0]) return q[i][1][0];
+    for (var i = 0; i < q.length; i++) {
+      try {
+        var o = q[i][1][0];
+        if (q[i][0] == 'init' && typeof o.endpoint == 'string') {
+          return { cookieDomain: o.cookieDomain, respectGlobalPrivacyControl: o.respectGlobalPrivacyControl,
+                   respectDoNotTrack: o.respectDoNotTrack };
+        }
+      } catch (e) {}
+    }
     return {};
   }
   function cookies() {

@@ -10,9 +10,10 @@ from xng.core.values import describe, is_array, to_json, type_of, warn
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_EARLY = 1000  # calls kept before init
+MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
                 'respectGlobalPrivacyControl', 'respectDoNotTrack']
-state = {'options': None, 'queue': None, 'early': [], 'anonymous_id': None, 'user_id': None, 'clean': False}
+state = {'options': None, 'queue': None, 'early': [], 'user_id': None, 'clean': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
@@ -60,6 +61,7 @@ def snapshot(options):
 def start():
     """Opted in with options known: create the queue, adopt orphaned events, send the early calls."""
     state['queue'] = queue.create(queue_deps(), [])
+    window.addEventListener('storage', on_storage)
     storage.claim_orphans(adopt)
     early = state['early']
     state['early'] = []
@@ -133,8 +135,8 @@ def track(event_name, properties):
 def identify(user_id, traits):
     if type_of(user_id) == 'number' and isFinite(user_id):
         user_id = String(user_id)
-    if type_of(user_id) != 'string' or user_id == '':
-        warn('xng.identify: userId must be a string; not sent:', describe(user_id))
+    if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
+        warn('xng.identify: userId must be a string of 1 to 1024 characters; not sent:', describe(user_id))
         return
     if optout.is_opted_out():
         forget()
@@ -145,17 +147,24 @@ def identify(user_id, traits):
 
 
 def anonymous_id():
-    if state['anonymous_id'] == None:  # noqa: E711
-        known = cookies.read(ANONYMOUS_ID_COOKIE)
-        state['anonymous_id'] = known if known else page.uuid()
-        cookies.write(ANONYMOUS_ID_COOKIE, state['anonymous_id'], ANONYMOUS_ID_MS)
-    return state['anonymous_id']
+    """The id in the cookie, read at each use: an opt-out in another tab deletes it, and a new one starts."""
+    known = cookies.read(ANONYMOUS_ID_COOKIE)
+    if known:
+        return known
+    fresh = page.uuid()
+    cookies.write(ANONYMOUS_ID_COOKIE, fresh, ANONYMOUS_ID_MS)
+    return fresh
 
 
 def user_id():
-    if state['user_id'] == None:  # noqa: E711
-        state['user_id'] = storage.read(storage.USER_ID_KEY)
-    return state['user_id']
+    """The id identify() stored, read at each use for the same reason (in memory where storage throws)."""
+    return storage.read(storage.USER_ID_KEY) if storage.area() else state['user_id']
+
+
+def on_storage(event):
+    """Another tab deleted this tab's persisted queue: only its opt-out does that. Drop what is held here too."""
+    if event.key == storage.tab['key'] and event.newValue == None and state['queue'] != None:  # noqa: E711
+        queue.drop_all(state['queue'])
 
 
 def flush():
@@ -201,7 +210,6 @@ def forget():
         queue.drop_all(state['queue'])
     if state['clean']:
         return
-    state['anonymous_id'] = None
     state['user_id'] = None
     if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
         cookies.erase(ANONYMOUS_ID_COOKIE)

@@ -10,11 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chromium import launch
 from support import cookie, page_html, serve, settle, wait_until
 
 NAME = 'xng.tracking-opt-out'
-HOST_RULES = '--host-resolver-rules=MAP *.xng.test 127.0.0.1, MAP xng.test 127.0.0.1'  # as in conftest.py
 INIT = "xng.init({endpoint: '/api/batch', pollInterval: 0})"
 PAGE = '/t/delivery.html'
 # In every frame of every page: uncaught errors, unhandled rejections and CSP violations, as the page sees them.
@@ -28,22 +26,6 @@ WATCH = """
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-@pytest.fixture(scope='module')
-def browser(browser):
-    """The session's Chromium, plus: pages on *.xng.test and sandboxed (opaque) frames may reach 127.0.0.1.
-
-    Chromium's Local Network Access checks block a page whose address space it cannot tell (a routed
-    www.xng.test document, an opaque origin) from loading from loopback. On a real site the page and the
-    collector are public, so the check is switched off for these tests only.
-    """
-    class Playwright:
-        chromium = browser.browser_type
-    local = launch(Playwright, [HOST_RULES, '--ignore-certificate-errors',
-                                '--disable-features=LocalNetworkAccessChecks'])
-    yield local
-    local.close()
-
 
 def watch(page):
     """Collect page errors of a page the `page` fixture did not create."""
@@ -167,8 +149,6 @@ def test_503_burst_every_event_arrives_once_and_retry_after_is_honoured(context,
     no_problems(page)
 
 
-@pytest.mark.xfail(strict=True, reason='queue.flush() cancels the backoff timer and sends at once, even inside '
-                                        'the Retry-After the collector asked for (xng/core/queue.py flush)')
 def test_flush_during_retry_after_does_not_send_early(context, page, base_url, collector):
     record_batch_times(context)
     open_page(context, page, base_url + PAGE)
@@ -332,10 +312,6 @@ def test_opt_out_with_events_persisted_then_reload_and_opt_in_sends_none_of_them
     assert collector.stats()['stored'] == 1
 
 
-@pytest.mark.xfail(strict=True, reason='a tab keeps the events it queued before an opt-out made in another tab in '
-                                        'memory; if the visitor opts in again before its next attempt, it sends them. '
-                                        'Fix: tracker wires a storage-event listener (another tab deleting this tab\'s '
-                                        'queue key = forget_all there) to queue.drop_all')
 def test_events_queued_in_one_tab_are_never_sent_after_an_opt_out_and_opt_in_in_another(context, base_url, collector):
     url = base_url + PAGE
     tab_a = open_page(context, watch(context.new_page()), url)
@@ -687,9 +663,6 @@ def test_init_with_an_option_whose_getter_throws_then_a_valid_init(context, page
         no_problems(page)
 
 
-@pytest.mark.xfail(strict=True, reason='demo_site/collector.py store_batch: a userId with a lone surrogate (valid JSON '
-                                        '"\\ud800") fails the UTF-8 encoding of its SQLite column: 500 for the whole '
-                                        'batch, which the SDK then retries forever')
 def test_user_id_with_a_lone_surrogate_does_not_block_delivery(context, page, base_url, collector):
     open_page(context, page, base_url + PAGE)
     with page.expect_response(lambda response: response.url.endswith('/api/batch')) as answer:
@@ -698,9 +671,6 @@ def test_user_id_with_a_lone_surrogate_does_not_block_delivery(context, page, ba
     collector.wait_for(['After Surrogate'])
 
 
-@pytest.mark.xfail(strict=True, reason="xng/snippet.js reads the first init's cookieDomain / respect* options "
-                                        'outside try (options(), domain(), signalled()): a throwing getter or Proxy '
-                                        'makes every later stub call throw into the page')
 def test_loader_stub_survives_a_first_init_whose_options_throw(context, page, base_url, collector):
     """The stub reads the first init's cookieDomain and privacy options itself (for opt-out calls before load)."""
     watch_frames(context)
@@ -744,8 +714,6 @@ def test_shared_subobjects_in_properties_are_cut_in_time(context, page, base_url
     no_problems(page)
 
 
-@pytest.mark.xfail(strict=True, reason='values.describe() JSON.stringifies any bad argument for its warning: '
-                                        'exponential on shared sub-objects (a 40-level one crashes the tab)')
 def test_shared_subobjects_as_a_bad_argument_do_not_freeze_the_page(context, page, base_url):
     open_page(context, page, base_url + PAGE)
     elapsed = page.evaluate("""() => {
@@ -758,10 +726,6 @@ def test_shared_subobjects_as_a_bad_argument_do_not_freeze_the_page(context, pag
     no_problems(page)
 
 
-@pytest.mark.xfail(strict=True, reason='tracker.anonymous_id() caches the id in memory: after an opt-out (which '
-                                        'deletes the cookie) and an opt-in in another tab, this tab keeps sending the '
-                                        'old id, linking what was tracked before the opt-out to what comes after. Fix: '
-                                        'read the cookie at each call, make a new id when it is gone')
 def test_an_opt_out_in_another_tab_ends_this_tabs_anonymous_id(context, base_url, collector):
     url = base_url + PAGE
     tab_a = open_page(context, watch(context.new_page()), url)

@@ -593,3 +593,29 @@ def test_flush_sends_at_once_without_waiting_for_the_timer(net, new_event):
 ])
 def test_which_answers_are_retried(status, retried):
     assert is_retryable(status) is retried
+
+
+def test_flush_during_backoff_waits_for_the_retry(net, new_event):
+    state = queue.create(net.deps, [])
+    enqueue_all(state, [new_event(i) for i in range(BATCH_SIZE)])
+    net.answer(503, retry_after=30)
+    flushed = []
+    queue.flush(state, lambda: flushed.append(True))
+    assert flushed == [True] and len(net.requests) == 1  # resolved, but nothing sent before Retry-After
+    net.advance(29000)
+    assert len(net.requests) == 1
+    net.advance(1000)
+    assert len(net.requests) == 2
+
+
+def test_exit_flush_during_backoff_keeps_the_retry_going(net, new_event):
+    state = queue.create(net.deps, [])
+    enqueue_all(state, [new_event(i) for i in range(BATCH_SIZE)])
+    net.answer(503, retry_after=5)
+    queue.flush_on_exit(state)  # hidden, then visible again: the keepalive attempt fails
+    net.answer(0, request=net.requests[-1])
+    net.advance(5000)
+    assert not net.requests[-1]['keepalive']  # the retry timer survived the exit flush
+    net.answer(200)
+    net.end_task()
+    assert net.stored() == []

@@ -150,12 +150,21 @@ def flush(state, done):
         return
     if state['busy']:
         return
+    if state['backoff']:  # the collector asked us to wait (Retry-After, backoff): the retry timer sends
+        settle(state)
+        return
     cancel(state, 'timer')
-    state['backoff'] = False
     if len(state['entries']) == 0:
         settle(state)
         return
     send(state, take_batch(state['entries']), False)
+
+
+def retry(state):
+    """The backoff is over: try again."""
+    state['timer'] = None
+    state['backoff'] = False
+    flush(state, None)
 
 
 def send(state, batch, keepalive):
@@ -179,7 +188,7 @@ def answered(state, batch, keepalive, status, retry_after):
             state['failures'] += 1
             cancel(state, 'timer')
             state['backoff'] = True
-            schedule(state, retry_delay(state['failures'], retry_after, state['deps']['random']))
+            set_once(state, 'timer', lambda: retry(state), retry_delay(state['failures'], retry_after, state['deps']['random']))
             settle(state)
     else:
         state['deps']['warn']('the collector refused a batch with HTTP ' + text(status) + '; events dropped:', len(batch))
@@ -232,7 +241,8 @@ def flush_on_exit(state):
     if not state['deps']['allowed']():
         drop_all(state)
         return
-    cancel(state, 'timer')
+    if not state['backoff']:  # a pending retry keeps its timer: it is the one that resumes sending
+        cancel(state, 'timer')
     if state['save_timer'] != None:  # noqa: E711 -- the page may be going: its save timer may never fire
         save(state)
     rest = state['entries']

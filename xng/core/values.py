@@ -74,9 +74,15 @@ def json_form(value):
 
 
 def describe(value):
-    """A short readable form of any value, for warnings."""
+    """A short readable form of any value, for warnings; it looks at 50 values at most."""
+    seen = {'count': 0}
+
+    def limited(key, item):
+        seen['count'] += 1
+        return item if seen['count'] <= 50 else None  # a huge or deeply shared object: stop walking it
+
     try:
-        shown = JSON.stringify(value)
+        shown = JSON.stringify(value, limited)
     except:  # noqa: E722
         shown = None
     if type_of(shown) != 'string':
