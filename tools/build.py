@@ -27,7 +27,7 @@ def run(*args):
 
 
 def bundle(entry, outfile, minify):
-    args = [ESBUILD, entry, '--bundle', '--format=iife', '--target=es2017', '--sourcemap',
+    args = [ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--sourcemap',
             '--legal-comments=none', '--log-level=warning', '--outfile=%s' % outfile]
     run(*(args + ['--minify'] if minify else args))
 
@@ -61,7 +61,7 @@ def main():
     bundle(entry, BUILD / 'xng.js', minify=False)
     bundle(entry, BUILD / 'xng.min.js', minify=True)
     shutil.copy(ROOT / 'xng' / 'snippet.js', BUILD / 'snippet.src.js')
-    run(ESBUILD, 'xng/snippet.js', '--minify', '--target=es2017', '--log-level=warning',
+    run(ESBUILD, 'xng/snippet.js', '--minify', '--target=es2020', '--log-level=warning',
         '--outfile=%s' % (BUILD / 'snippet.js'))
     size = (BUILD / 'xng.min.js').stat().st_size
     print('built build/xng.min.js (%d bytes; runtime shaken %d -> %d) in %.1fs'

@@ -26,20 +26,16 @@ def opted_out():
     return optout.is_opted_out()
 
 
-api = {
-    'init': guard('init', tracker.init),
-    'page': guard('page', tracker.page_view),
-    'track': guard('track', tracker.track),
-    'identify': guard('identify', tracker.identify),
-    'flush': guard('flush', tracker.flush),
-    'setTrackingOptOut': guard('setTrackingOptOut', tracker.set_tracking_opt_out),
-    'optOutTracking': guard('optOutTracking', lambda: tracker.set_tracking_opt_out(True)),
-    'optInTracking': guard('optInTracking', lambda: tracker.set_tracking_opt_out(False)),
-    'isTrackingOptOut': guard('isTrackingOptOut', opted_out),
-    'requestNotificationPermission': guard('requestNotificationPermission', notify.request_permission),
-    'version': VERSION,
-    'loaded': True,
-}
+METHODS = [
+    ['init', tracker.init], ['page', tracker.page_view], ['track', tracker.track], ['identify', tracker.identify],
+    ['flush', tracker.flush], ['setTrackingOptOut', tracker.set_tracking_opt_out],
+    ['optOutTracking', lambda: tracker.set_tracking_opt_out(True)],
+    ['optInTracking', lambda: tracker.set_tracking_opt_out(False)],
+    ['isTrackingOptOut', opted_out], ['requestNotificationPermission', notify.request_permission],
+]
+api = {'version': VERSION, 'loaded': True}
+for method in METHODS:
+    api[method[0]] = guard(method[0], method[1])
 
 
 def replay(calls):

@@ -47,19 +47,20 @@ def tick():
     fetch_messages()
 
 
+def stop_timer():
+    clearTimeout(poll['timer'])
+    poll['timer'] = None
+
+
 def stop():
-    if poll['timer'] != None:  # noqa: E711
-        clearTimeout(poll['timer'])
-        poll['timer'] = None
+    stop_timer()
     panel.close()
     exit_intent.disarm()
 
 
 def on_visibility():
     if document.visibilityState == 'hidden':
-        if poll['timer'] != None:  # noqa: E711
-            clearTimeout(poll['timer'])
-            poll['timer'] = None
+        stop_timer()
     else:
         schedule()
 

@@ -4,7 +4,7 @@ Every call checks the opt-out first. While opted out a call is a no-op that only
 nothing of the visitor's is left: no request, no timer, no cookie or storage write.
 """
 from xng.browser import cookies, optout, page, storage, transport
-from xng.core import events, queue
+from xng.core import consent, events, queue
 from xng.core.values import describe, is_array, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
@@ -40,7 +40,8 @@ def init(options):
     state['options'] = options
     cookies.configure(domain)
     optout.configure(options)
-    optout.refresh()
+    if options['serverOptOut'] != True or not renew_on_server():  # noqa: E712
+        optout.refresh()
     if optout.is_opted_out():
         forget()
     else:
@@ -199,8 +200,20 @@ def tell_server(opted_out):
     """With serverOptOut, the collector also sets (or clears) the cookie by Set-Cookie."""
     options = state['options']
     if options != None and options['serverOptOut'] == True:  # noqa: E711,E712
-        endpoint = __new__(URL(options['endpoint'], location.href))
-        transport.post_consent(endpoint.origin + ('/api/opt-out' if opted_out else '/api/opt-in'))
+        transport.post_consent(consent_url(opted_out), None)
+
+
+def consent_url(opted_out):
+    return __new__(URL(state['options']['endpoint'], location.href)).origin + ('/api/opt-out' if opted_out else '/api/opt-in')
+
+
+def renew_on_server():
+    """Renew an SDK-written opt-out through the collector: a script rewrite would let Safari cut it to 7 days."""
+    created = consent.created_at(cookies.read(consent.OPT_OUT_COOKIE))
+    if created == None or created + consent.LIFETIME_MS <= Date.now():  # noqa: E711 -- not ours, or expired
+        return False
+    transport.post_consent(consent_url(True), created)
+    return True
 
 
 def forget():

@@ -223,3 +223,19 @@ def test_opted_out_calls_start_no_timer_and_write_nothing(context, page, base_ur
     settle(page)
     assert log.sent_names() == ['Before']
     assert len(log.to('/api/messages')) == polls_before
+
+
+def test_server_opt_out_renews_through_the_collector_keeping_the_creation_time(context, page, base_url):
+    """With serverOptOut the renewal goes through Set-Cookie, which Safari does not cut to 7 days."""
+    created_ms = int((time.time() - 500 * 86400) * 1000)
+    context.add_cookies([{'name': NAME, 'value': str(created_ms), 'url': base_url, 'expires': time.time() + 3600}])
+    serve(context, base_url + '/t/page.html', page_html())
+    page.goto(base_url + '/t/page.html')
+    page.wait_for_function('() => window.xng && window.xng.loaded === true')
+    with page.expect_response(lambda response: response.url.endswith('/api/opt-out')) as answer:
+        page.evaluate("xng.init({endpoint: '/api/batch', serverOptOut: true})")
+    assert answer.value.request.post_data_json['created'] == created_ms
+    assert answer.value.header_value('set-cookie').startswith('%s=%d;' % (NAME, created_ms))
+    renewed = cookie(context, NAME)
+    assert renewed['value'] == str(created_ms)
+    assert abs((renewed['expires'] - time.time()) / 86400 - 230) < 0.1

@@ -68,16 +68,17 @@ def get_json(url, done):
         done(None)
 
 
-def post_consent(url):
+def post_consent(url, created):
     """Ask the collector to set or clear the opt-out cookie with Set-Cookie (Safari keeps those longer).
 
     The one request that bypasses the gate: it carries the opt-out itself and no tracking data. With a
     cookieDomain the collector is told it, so that its cookie is the SDK's (one cookie for every
-    subdomain, which an opt-in on any of them deletes), not a host-only one.
+    subdomain, which an opt-in on any of them deletes), not a host-only one. `created` renews an
+    opt-out with its original creation time.
     """
-    domain = cookies.cookie_domain()
+    body = {'domain': cookies.cookie_domain() or None, 'created': created}
     try:
         fetch(url, {'method': 'POST', 'credentials': 'include', 'keepalive': True,
-                    'body': to_json({'domain': domain}) if domain else None}).then(None, lambda error: None)
+                    'body': to_json(body)}).then(None, lambda error: None)
     except:  # noqa: E722
         pass

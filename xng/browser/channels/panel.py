@@ -14,8 +14,7 @@ CSS = (':host{all:initial}'
        '.link{display:inline-block;margin-top:12px;padding:6px 14px;border-radius:8px;background:#2457d6;color:#fff}'
        '.close{position:absolute;top:8px;right:8px;border:0;background:none;font-size:20px;cursor:pointer}')
 HOST_STYLE = [['all', 'initial'], ['display', 'block'], ['position', 'fixed'], ['right', '16px'], ['bottom', '16px'],
-              ['z-index', '2147483647'], ['visibility', 'visible'], ['opacity', '1'], ['transform', 'none'],
-              ['pointer-events', 'auto'], ['max-width', 'calc(100vw - 32px)']]
+              ['z-index', '2147483647'], ['visibility', 'visible'], ['opacity', '1']]
 state = {'host': None, 'previous_focus': None, 'sheet': None}
 
 
