@@ -20,6 +20,7 @@ IDENT = re.compile(r'[A-Za-z_$][\w$]*')
 IMPORT_RUNTIME = re.compile(r"^import \{([^}]*)\} from '\./org\.transcrypt\.__runtime__\.js';$", re.M)
 DEFINES = re.compile(r'^(?:export )?(?:var|let|const|function\*?|class)\s*([A-Za-z_$][\w$]*)')
 PROTO_ASSIGN = re.compile(r'^[A-Za-z_$][\w$]*\.prototype\.([A-Za-z_$][\w$]*)\s*=')
+PROTO_DEFINE = re.compile(r"^(?:Object\.defineProperty|__method__)\s*\(\s*[A-Za-z_$][\w$]*\.prototype,\s*'([A-Za-z_$][\w$]*)'")
 PROTO_SETPROP = re.compile(r"^__setproperty__\s*\(\s*[A-Za-z_$][\w$]*\.prototype,\s*'([A-Za-z_$][\w$]*)'")
 # Runtime definitions replaced by lean ones. The SDK treats every mapping as a plain JS object
 # (pages hand it plain objects anyway), so a dict literal compiles to `dict ({...})` and stays the
@@ -70,7 +71,7 @@ def _strip_comment(line):
 def classify(chunk):
     """Return (kind, key) for a statement: ('defines', name), ('proto', prop), ('owned', name) or ('keep', None)."""
     code = '\n'.join(line for line in chunk.split('\n') if not line.startswith('//')).strip()
-    for pattern, kind in ((IMPORTS, 'defines'), (DEFINES, 'defines'), (PROTO_ASSIGN, 'proto'), (PROTO_SETPROP, 'proto'), (OWNED_ASSIGN, 'owned')):
+    for pattern, kind in ((IMPORTS, 'defines'), (DEFINES, 'defines'), (PROTO_ASSIGN, 'proto'), (PROTO_SETPROP, 'proto'), (PROTO_DEFINE, 'proto'), (OWNED_ASSIGN, 'owned')):
         match = pattern.match(code)
         if match:
             return kind, match.group(1)
@@ -79,6 +80,22 @@ def classify(chunk):
 
 STRING_OR_COMMENT = re.compile(r"'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|//[^\n]*|/\*.*?\*/", re.S)
 WORD = re.compile(r'(\.\s*)?([A-Za-z_$][\w$]*)')
+
+
+PROTO_PREFIX = re.compile(r'^([A-Za-z_$][\w$]*)\.prototype\.([A-Za-z_$][\w$]*)\s*=\s*')
+
+
+METHOD_HELPER = ('function __method__ (prototype, name, value) '
+                 '{Object.defineProperty (prototype, name, {value: value, writable: true, configurable: true});}')
+
+
+def non_enumerable(chunk):
+    """`X.prototype.m = f;` -> defineProperty: a host page's for...in over its arrays must not see `m`."""
+    match = PROTO_PREFIX.match(chunk)
+    if not match:
+        return chunk
+    value = chunk[match.end():].rstrip().rstrip(';')
+    return "__method__ (%s.prototype, '%s', %s);" % (match.group(1), match.group(2), value)
 
 
 def tokens(code):
@@ -122,7 +139,10 @@ def shake(runtime_source, roots, explain=False):
             if explain:
                 print('keeps %-8s %-22s (needed by %s)' % (kind, key, reasons.get(wanted, 'the SDK')))
     exported = {key for (kind, key), keep in zip(kinds, kept) if keep and kind == 'defines'}
-    body = '\n'.join(chunk for chunk, keep in zip(chunks, kept) if keep)
+    body = '\n'.join(non_enumerable(chunk) if kind == 'proto' else chunk
+                     for chunk, (kind, _), keep in zip(chunks, kinds, kept) if keep)
+    if '__method__ (' in body:
+        body = METHOD_HELPER + '\n' + body
     return body, exported
 
 

@@ -48,7 +48,7 @@ def replay(calls):
             ordered.append(call)
     for call in ordered:
         if call[0] == 'serverOptOut':  # the stub changed the cookie; the collector may need to hear it
-            tracker.tell_server(call[1][0])
+            guard('setTrackingOptOut', tracker.tell_server)(call[1][0])
             continue
         if not has_key(api, call[0]) or type_of(api[call[0]]) != 'function':
             warn('unknown queued method, skipped:', call[0])
@@ -68,7 +68,7 @@ def install():
         cookies.memory[OPT_OUT_COOKIE] = '1'
     window.xng = api
     messaging.install()
-    window.addEventListener('pagehide', lambda: guard('pagehide', tracker.flush_on_exit)())
+    window.addEventListener('pagehide', lambda: guard('pagehide', tracker.leave)())
     document.addEventListener('visibilitychange', on_visibility)
     if optout.is_opted_out():
         tracker.forget()

@@ -21,11 +21,11 @@ def configure(options):
     if endpoint == None:  # noqa: E711
         return
     if type_of(endpoint) != 'string' or endpoint == '':
-        warn('xng.init: messagesEndpoint must be a URL; messages off:', describe(endpoint))
+        warn('xng.init: bad messagesEndpoint:', describe(endpoint))
         return
     interval = options['pollInterval']
     if interval != None and (not is_finite_number(interval) or interval < 0):  # noqa: E711
-        warn('xng.init: pollInterval must be ms >= 0; using 30000:', describe(interval))
+        warn('xng.init: bad pollInterval, using 30000:', describe(interval))
         interval = None
     poll['endpoint'] = endpoint
     poll['interval'] = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711
@@ -73,9 +73,12 @@ def fetch_messages():
     user_id = tracker.user_id()
     if not anonymous_id and not user_id:
         return  # nobody to ask for, and asking must not create an identifier
-    url = poll['endpoint'] + ('&' if '?' in poll['endpoint'] else '?') + 'anonymousId=' + encodeURIComponent(anonymous_id or '')
-    if user_id:
-        url += '&userId=' + encodeURIComponent(user_id)
+    try:
+        url = poll['endpoint'] + ('&' if '?' in poll['endpoint'] else '?') + 'anonymousId=' + encodeURIComponent(anonymous_id or '')
+        if user_id:
+            url += '&userId=' + encodeURIComponent(user_id)
+    except:  # noqa: E722 -- URIError: an id with a lone surrogate
+        return
     transport.get_json(url, received)
 
 
@@ -104,7 +107,7 @@ def dispatch(message):
 
 
 def display(message):
-    if optout.is_opted_out():
+    if optout.is_opted_out() or message['id'] in shown_ids():  # exit intent armed in two tabs: once per browser
         return
     panel.show(message, lambda: interaction('Message Clicked', message), lambda: interaction('Message Dismissed', message))
     displayed(message)

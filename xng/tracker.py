@@ -24,18 +24,23 @@ def is_object(value):
 def init(options):
     """Configure the collector; calls made before this are sent after it."""
     if not is_object(options):
-        warn('xng.init: options must be an object; ignored:', describe(options))
+        warn('xng.init: not an object:', describe(options))
         return False
     options = snapshot(options)
     if type_of(options['endpoint']) != 'string' or options['endpoint'] == '':
-        warn('xng.init: endpoint (collector URL) required; ignored:', describe(options['endpoint']))
+        warn('xng.init: bad endpoint:', describe(options['endpoint']))
         return False
     domain = options['cookieDomain']
     if domain != None and type_of(domain) != 'string':  # noqa: E711
-        warn('xng.init: cookieDomain must be a string; ignored:', describe(domain))
+        warn('xng.init: bad cookieDomain:', describe(domain))
         return False
     if state['options'] != None:  # noqa: E711
-        warn('xng.init: already called; ignored:', describe(options))
+        warn('xng.init: already done; ignored:', describe(options))
+        return False
+    try:
+        __new__(URL(options['endpoint'], location.href))
+    except:  # noqa: E722
+        warn('xng.init: bad endpoint:', describe(options['endpoint']))
         return False
     state['options'] = options
     cookies.configure(domain)
@@ -62,6 +67,8 @@ def snapshot(options):
 def start():
     """Opted in with options known: create the queue, adopt orphaned events, send the early calls."""
     state['queue'] = queue.create(queue_deps(), [])
+    if state['user_id'] != None:  # noqa: E711 -- identify() before init
+        storage.write(storage.USER_ID_KEY, state['user_id'])
     window.addEventListener('storage', on_storage)
     storage.claim_orphans(adopt)
     early = state['early']
@@ -120,16 +127,16 @@ def record(fields):
 
 def page_view(properties):
     if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: properties must be an object; dropped:', describe(properties))
+        warn('xng.page: bad properties, dropped:', describe(properties))
     record(events.page_fields(properties, page.context()))
 
 
 def track(event_name, properties):
     if type_of(event_name) != 'string' or event_name == '':
-        warn('xng.track: event name must be a string; not sent:', describe(event_name))
+        warn('xng.track: bad event name, not sent:', describe(event_name))
         return
     if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.track: properties must be an object; dropped:', describe(properties))
+        warn('xng.track: bad properties, dropped:', describe(properties))
     record(events.track_fields(event_name, properties))
 
 
@@ -137,13 +144,14 @@ def identify(user_id, traits):
     if type_of(user_id) == 'number' and isFinite(user_id):
         user_id = String(user_id)
     if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
-        warn('xng.identify: userId must be a string of 1 to 1024 characters; not sent:', describe(user_id))
+        warn('xng.identify: bad userId, not sent:', describe(user_id))
         return
     if optout.is_opted_out():
         forget()
         return
     state['user_id'] = user_id
-    storage.write(storage.USER_ID_KEY, user_id)
+    if state['queue'] != None:  # noqa: E711 -- before init, privacy signals are not known yet: write nothing
+        storage.write(storage.USER_ID_KEY, user_id)
     record(events.identify_fields(traits))
 
 
@@ -163,9 +171,18 @@ def user_id():
 
 
 def on_storage(event):
-    """Another tab deleted this tab's persisted queue: only its opt-out does that. Drop what is held here too."""
-    if event.key == storage.tab['key'] and event.newValue == None and state['queue'] != None:  # noqa: E711
+    """Another tab removed an xng key: if it opted out, forget here too (panel, timers, queue) at once.
+
+    Only an opt-out deletes this tab's queue, so then the queue goes even if the visitor opted in again.
+    """
+    key = event.key
+    if event.newValue != None or not key or not key.startsWith('xng.'):  # noqa: E711
+        return
+    if key == storage.tab['key'] and state['queue'] != None:  # noqa: E711
         queue.drop_all(state['queue'])
+    if optout.is_opted_out():
+        state['clean'] = False
+        forget()
 
 
 def flush():
@@ -184,10 +201,17 @@ def flush_on_exit():
         queue.flush_on_exit(state['queue'])
 
 
+def leave():
+    """pagehide: flush, and free this tab's queue for the next page."""
+    flush_on_exit()
+    if state['queue'] != None and not optout.is_opted_out():  # noqa: E711
+        storage.release_queue()
+
+
 def set_tracking_opt_out(opted_out):
     """true writes the opt-out cookie and forgets everything; false deletes it."""
     if type_of(opted_out) != 'boolean':
-        warn('xng.setTrackingOptOut: expected true or false; unchanged:', describe(opted_out))
+        warn('xng.setTrackingOptOut: not a boolean, unchanged:', describe(opted_out))
         return
     optout.write(opted_out)
     if opted_out:
@@ -212,7 +236,8 @@ def renew_on_server():
     created = consent.created_at(cookies.read(consent.OPT_OUT_COOKIE))
     if created == None or created + consent.LIFETIME_MS <= Date.now():  # noqa: E711 -- not ours, or expired
         return False
-    transport.post_consent(consent_url(True), created)
+    # If the collector cannot be reached, renew from script: a shorter cookie beats a lapsed one.
+    transport.post_consent(consent_url(True), created).then(lambda renewed: None if renewed else optout.refresh())
     return True
 
 

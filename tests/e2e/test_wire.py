@@ -156,3 +156,10 @@ def test_bundle_has_no_eval_and_maps_back_to_python():
         assert any(s.endswith('xng/tracker.py') for s in sources), sources
         assert any(s.endswith('xng/core/consent.py') for s in sources), sources
     assert (BUILD / 'xng.min.js').read_text().startswith('(()=>{')  # one classic script (IIFE), no ES module syntax
+
+
+def test_host_for_in_loops_meet_no_helper_of_ours(context, page, base_url):
+    """The runtime's helpers live on Array/String prototypes: they must be non-enumerable."""
+    load(context, page, base_url)
+    keys = page.evaluate("() => { const keys = []; for (const k in [7]) keys.push(k); for (const k in new String('a')) keys.push(k); return keys; }")
+    assert keys == ['0', '0']

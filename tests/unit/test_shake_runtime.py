@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'tools'))
 import shake_runtime  # noqa: E402
-from shake_runtime import (OVERRIDES, PROTO_OVERRIDES, RUNTIME, classify, module_roots,  # noqa: E402
+from shake_runtime import (OVERRIDES, PROTO_OVERRIDES, RUNTIME, classify, module_roots, non_enumerable,  # noqa: E402
                            narrow_import, shake, shake_target, split_statements, tokens)
 
 SYNTHETIC = """// Transcrypt'ed from Python, 2026-01-01 00:00:00
@@ -83,7 +83,8 @@ def first_code_line(chunk):
 
 
 def kept_definitions(body):
-    return {classify(chunk)[1] for chunk in split_statements(body) if classify(chunk)[0] in ('defines', 'proto')}
+    return {classify(chunk)[1] for chunk in split_statements(body)
+            if classify(chunk)[0] in ('defines', 'proto')} - {'__method__'}  # the shaker's own helper
 
 
 # --- split_statements ---------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_shake_drops_an_unreached_generator_function():
 def test_overrides_replace_reached_definitions():
     body, exported = shake(SYNTHETIC, {'dict', 'len', '.__getslice__'})
     assert OVERRIDES['dict'] in body and OVERRIDES['len'] in body
-    assert PROTO_OVERRIDES[('Array', '__getslice__')] in body
+    assert non_enumerable(PROTO_OVERRIDES[('Array', '__getslice__')]) in body
     assert 'new Map' not in body and 'anObject === undefined' not in body and 'with steps' not in body
     assert "dict.__name__" not in body  # attribute assignments of a replaced definition go too
     assert {'dict', 'len'} <= exported
@@ -405,3 +406,12 @@ def test_build_xng_min_js_runs_in_node(tmp_path):
     if max(p.stat().st_mtime for p in sources) > bundle.stat().st_mtime:
         pytest.skip('build/xng.min.js is older than the sources: run make build')
     check_bundle_runs(run_in_node(bundle, tmp_path))
+
+
+def test_kept_prototype_methods_are_not_enumerable():
+    """A host page's for...in over its own arrays and strings must not meet xng's helpers."""
+    body, _ = shake(SYNTHETIC, {'.strip', '.__getslice__'})
+    assert 'String.prototype.strip =' not in body and 'Array.prototype.__getslice__ =' not in body
+    assert "__method__ (String.prototype, 'strip', function () {" in body
+    assert 'Object.defineProperty (prototype, name, {value: value, writable: true, configurable: true})' in body
+    assert non_enumerable('Array.prototype.x = Array.prototype.y;') == "__method__ (Array.prototype, 'x', Array.prototype.y);"

@@ -64,7 +64,7 @@ def write(name, value, max_age_ms):
 
 def erase(name):
     """Delete the cookie for the configured domain and the host-only variant."""
-    expired = '=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax'
+    expired = '=; Max-Age=0; Path=/; SameSite=Lax'
     assign(name + expired)
     domain = cookie_domain()
     if domain:
@@ -87,11 +87,11 @@ def find_root_domain():
     it, trying from the shortest, is the registrable one.
     """
     host = location.hostname
-    labels = host.split('.')
+    labels = host.js_split('.')  # native split/join/slice: no runtime helpers for them in the bundle
     if len(labels) < 2 or isFinite(labels[len(labels) - 1]):  # localhost or an IP: host-only
         return None
     for start in range(len(labels) - 2, -1, -1):
-        candidate = '.'.join(labels[start:])
+        candidate = labels.slice(start).join('.')
         assign(PROBE_COOKIE + '=1; Path=/; SameSite=Lax; Domain=' + candidate)
         if cookie_value(raw_cookies(), PROBE_COOKIE) != None:  # noqa: E711
             assign(PROBE_COOKIE + '=; Max-Age=0; Path=/; SameSite=Lax; Domain=' + candidate)

@@ -49,7 +49,7 @@ def own_keys():
         store = area()
         for index in range(store.length):
             key = store.key(index)
-            if key.startswith(PREFIX):
+            if key.startsWith(PREFIX):
                 found.append(key)
     except:  # noqa: E722
         pass
@@ -67,6 +67,14 @@ def save_queue(events):
         erase(tab['key'])
     else:
         write(tab['key'], to_json({'savedAt': Date.now(), 'events': events}))
+
+
+def release_queue():
+    """pagehide: without Web Locks (plain http sites), mark this tab's queue free for the next page now."""
+    saved = from_json(read(tab['key']))
+    if not navigator.locks and saved:
+        saved['savedAt'] = 0
+        write(tab['key'], to_json(saved))
 
 
 def claim_orphans(adopt):
@@ -109,7 +117,7 @@ def queue_keys():
     """The persisted queues of other tabs (open or closed)."""
     found = []
     for key in own_keys():
-        if key.startswith(QUEUE_PREFIX) and key != tab['key']:
+        if key.startsWith(QUEUE_PREFIX) and key != tab['key']:
             found.append(key)
     return found
 

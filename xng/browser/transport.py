@@ -9,6 +9,7 @@ from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
 HEADERS = {'Content-Type': 'text/plain;charset=UTF-8'}
+consent = {'chain': Promise.resolve(True)}
 
 
 def post_batch(url, body, keepalive, done):
@@ -39,7 +40,11 @@ def request(url, init, done):
 
 
 def retry_after(response):
-    seconds = parseFloat(response.headers.js_get('Retry-After'))
+    """Retry-After in seconds: a number of seconds, or an HTTP date."""
+    value = response.headers.js_get('Retry-After')
+    seconds = parseFloat(value)
+    if not isFinite(seconds) and value:
+        seconds = (Date.parse(value) - Date.now()) / 1000
     return seconds if isFinite(seconds) else None
 
 
@@ -76,9 +81,13 @@ def post_consent(url, created):
     subdomain, which an opt-in on any of them deletes), not a host-only one. `created` renews an
     opt-out with its original creation time.
     """
-    body = {'domain': cookies.cookie_domain() or None, 'created': created}
-    try:
-        fetch(url, {'method': 'POST', 'credentials': 'include', 'keepalive': True,
-                    'body': to_json(body)}).then(None, lambda error: None)
-    except:  # noqa: E722
-        pass
+    body = to_json({'domain': cookies.cookie_domain() or None, 'created': created})
+
+    def post():
+        # No Referer: an opted-out visitor's renewal must not tell the collector which page they are on.
+        return fetch(url, {'method': 'POST', 'credentials': 'include', 'keepalive': True, 'body': body,
+                           'referrerPolicy': 'no-referrer'}).then(lambda response: response.ok, lambda error: False)
+
+    # One at a time, in order: the collector's last Set-Cookie must be the visitor's last choice.
+    consent['chain'] = consent['chain'].then(post)
+    return consent['chain']

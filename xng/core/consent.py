@@ -3,7 +3,7 @@
 Presence of the cookie is the opt-out, whatever its value and whoever wrote it. It is read on every
 call, never cached, so an opt-out from another tab, page code or a server response holds at once.
 """
-from xng.core.values import text, to_int
+from xng.core.values import split_text, text, to_int
 
 OPT_OUT_COOKIE = 'xng.tracking-opt-out'
 DAY_MS = 86400000
@@ -16,7 +16,7 @@ def cookie_value(raw, name):
     """The value of cookie `name` in a document.cookie string ('' if present without value), else None."""
     if raw == None or raw == '':  # noqa: E711 -- also JS undefined
         return None
-    parts = raw.split(';')
+    parts = split_text(raw, ';')
     for part in parts:
         pair = part.strip()
         at = pair.find('=')

@@ -161,9 +161,10 @@ def flush(state, done):
 
 
 def retry(state):
-    """The backoff is over: try again."""
+    """The backoff is over: try again (and save, so the store shows this tab still owns its events)."""
     state['timer'] = None
     state['backoff'] = False
+    save_soon(state)
     flush(state, None)
 
 

@@ -35,6 +35,11 @@ def contains_same(items, item):
     return items.indexOf(item) >= 0
 
 
+def split_text(raw, separator):
+    """str.split with a separator (JavaScript's own split: no runtime helper in the bundle)."""
+    return raw.js_split(separator)
+
+
 def text(value):
     """String(value)."""
     return String(value)
@@ -135,6 +140,10 @@ def appended(items, item):  # noqa: F811
 
 def contains_same(items, item):  # noqa: F811
     return any(each is item for each in items)
+
+
+def split_text(raw, separator):  # noqa: F811
+    return raw.split(separator)
 
 
 def text(value):  # noqa: F811

@@ -32,7 +32,10 @@ def show(message, on_click, on_close):
     icon = safe_url(message['imageUrl'])
     if icon != None:  # noqa: E711
         options['icon'] = icon
-    notification = __new__(Notification(message['title'], options))
+    try:
+        notification = __new__(Notification(message['title'], options))
+    except:  # noqa: E722 -- Android Chrome: "Illegal constructor" even with permission
+        return False
     link = safe_url(message['url'])
     clicked = {'done': False}
 

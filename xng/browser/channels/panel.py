@@ -8,11 +8,11 @@ attributes or <style> text). Title and body are set as text, never parsed as HTM
 from xng.browser.channels.urls import safe_url
 
 CSS = (':host{all:initial}'
-       '.panel{position:relative;max-width:340px;padding:16px 44px 16px 16px;background:#fff;color:#222;'
-       'font:15px/1.4 system-ui,sans-serif;border-radius:12px;box-shadow:0 8px 30px #0004}'
-       '.title{margin:0 0 6px;font-size:17px}.body{margin:0}.image{max-width:100%;border-radius:8px}'
-       '.link{display:inline-block;margin-top:12px;padding:6px 14px;border-radius:8px;background:#2457d6;color:#fff}'
-       '.close{position:absolute;top:8px;right:8px;border:0;background:none;font-size:20px;cursor:pointer}')
+       '.panel{position:relative;max-width:340px;padding:16px 40px 16px 16px;background:#fff;color:#222;'
+       'font:15px system-ui,sans-serif;border-radius:12px;box-shadow:0 8px 30px #0004}'
+       'h2{margin:0 0 6px;font-size:17px}p{margin:0}img{max-width:100%}'
+       'a{display:inline-block;margin-top:12px;color:#2457d6}'
+       'button{position:absolute;top:8px;right:8px;border:0;background:none;font-size:20px}')
 HOST_STYLE = [['all', 'initial'], ['display', 'block'], ['position', 'fixed'], ['right', '16px'], ['bottom', '16px'],
               ['z-index', '2147483647'], ['visibility', 'visible'], ['opacity', '1']]
 state = {'host': None, 'previous_focus': None, 'sheet': None}
@@ -73,7 +73,7 @@ def show(message, on_click, on_dismiss):
         anchor.textContent = 'Learn more'
         anchor.addEventListener('click', lambda: on_click())
     button = element('button', 'close', panel)
-    button.type = 'button'
+    button.setAttribute('type', 'button')  # not .type: Transcrypt aliases it
     button.setAttribute('aria-label', 'Close')
     button.textContent = '\u00d7'
     button.addEventListener('click', lambda: dismiss(on_dismiss))
