@@ -50,6 +50,8 @@ def point_maps_at_sources(stage):
 
 def main():
     started = time.time()
+    if TARGET.exists():  # stale modules of an earlier build would count as roots for the shaker
+        shutil.rmtree(TARGET)
     # -n: no Closure minification (esbuild minifies); -m: source maps; -xp .: resolve `xng.*` from the root.
     run(TRANSCRYPT, '-b', '-n', '-m', '-xp', '.', 'xng/main.py')
     if STAGE.exists():

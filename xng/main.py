@@ -18,7 +18,7 @@ def guard(method_name, method):
         try:
             return method(first, second)
         except:  # noqa: E722 -- native JS errors included
-            warn('xng.' + method_name + ' failed; the page is unaffected', None)
+            warn('failed; the page is unaffected:', 'xng.' + method_name)
     return call
 
 
@@ -62,7 +62,7 @@ def replay(calls):
 def install():
     stub = window.xng
     if stub and stub.loaded == True:
-        warn('loaded twice; the second copy stays idle', None)
+        warn('loaded twice; the second copy stays idle:', VERSION)
         return
     if stub and stub.memoryOptOut == True:  # the stub could not write the cookie (sandboxed frame)
         cookies.memory[OPT_OUT_COOKIE] = '1'
@@ -84,4 +84,4 @@ def on_visibility():
 try:
     install()
 except:  # noqa: E722
-    warn('could not start; the page is unaffected', None)
+    warn('could not start; the page is unaffected:', VERSION)

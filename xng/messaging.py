@@ -8,7 +8,7 @@ from xng import tracker
 from xng.browser import cookies, optout, storage, transport
 from xng.browser.channels import exit_intent, notify, panel
 from xng.core import messages
-from xng.core.values import describe, from_json, is_finite_number, to_json, type_of, warn
+from xng.core.values import from_json, is_finite_number, to_json, type_of, warn
 
 SHOWN_KEY = 'xng.shown-messages'
 DEFAULT_POLL_MS = 30000
@@ -21,11 +21,11 @@ def configure(options):
     if endpoint == None:  # noqa: E711
         return
     if type_of(endpoint) != 'string' or endpoint == '':
-        warn('xng.init: bad messagesEndpoint:', describe(endpoint))
+        warn('xng.init: bad messagesEndpoint:', endpoint)
         return
     interval = options['pollInterval']
     if interval != None and (not is_finite_number(interval) or interval < 0):  # noqa: E711
-        warn('xng.init: bad pollInterval, using 30000:', describe(interval))
+        warn('xng.init: bad pollInterval, using 30000:', interval)
         interval = None
     poll['endpoint'] = endpoint
     poll['interval'] = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711

@@ -5,7 +5,7 @@ nothing of the visitor's is left: no request, no timer, no cookie or storage wri
 """
 from xng.browser import cookies, optout, page, storage, transport
 from xng.core import consent, events, queue
-from xng.core.values import describe, is_array, to_json, type_of, warn
+from xng.core.values import is_array, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
@@ -24,23 +24,23 @@ def is_object(value):
 def init(options):
     """Configure the collector; calls made before this are sent after it."""
     if not is_object(options):
-        warn('xng.init: not an object:', describe(options))
+        warn('xng.init: not an object:', options)
         return False
     options = snapshot(options)
     if type_of(options['endpoint']) != 'string' or options['endpoint'] == '':
-        warn('xng.init: bad endpoint:', describe(options['endpoint']))
+        warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     domain = options['cookieDomain']
     if domain != None and type_of(domain) != 'string':  # noqa: E711
-        warn('xng.init: bad cookieDomain:', describe(domain))
+        warn('xng.init: bad cookieDomain:', domain)
         return False
     if state['options'] != None:  # noqa: E711
-        warn('xng.init: already done; ignored:', describe(options))
+        warn('xng.init: already done; ignored:', options)
         return False
     try:
         __new__(URL(options['endpoint'], location.href))
     except:  # noqa: E722
-        warn('xng.init: bad endpoint:', describe(options['endpoint']))
+        warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     state['options'] = options
     cookies.configure(domain)
@@ -107,7 +107,8 @@ def send_events(batch, keepalive, done):
 
 
 def enqueue(fields, timestamp, context):
-    if optout.is_opted_out():
+    raw = cookies.raw_cookies()  # read once for this call: the gate and the anonymous id
+    if optout.opted_out_in(raw):
         forget()
         return
     if state['queue'] == None and state['options'] != None:  # noqa: E711 -- opted in again since init
@@ -117,7 +118,7 @@ def enqueue(fields, timestamp, context):
             state['early'].append({'fields': fields, 'timestamp': timestamp, 'page': context})
         return
     state['clean'] = False
-    ids = {'anonymousId': anonymous_id(), 'userId': user_id()}
+    ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
     queue.enqueue(state['queue'], events.build(fields, ids, context, timestamp, page.uuid()))
 
 
@@ -127,16 +128,16 @@ def record(fields):
 
 def page_view(properties):
     if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: bad properties, dropped:', describe(properties))
+        warn('xng.page: bad properties, dropped:', properties)
     record(events.page_fields(properties, page.context()))
 
 
 def track(event_name, properties):
     if type_of(event_name) != 'string' or event_name == '':
-        warn('xng.track: bad event name, not sent:', describe(event_name))
+        warn('xng.track: bad event name, not sent:', event_name)
         return
     if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.track: bad properties, dropped:', describe(properties))
+        warn('xng.track: bad properties, dropped:', properties)
     record(events.track_fields(event_name, properties))
 
 
@@ -144,7 +145,7 @@ def identify(user_id, traits):
     if type_of(user_id) == 'number' and isFinite(user_id):
         user_id = String(user_id)
     if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
-        warn('xng.identify: bad userId, not sent:', describe(user_id))
+        warn('xng.identify: bad userId, not sent:', user_id)
         return
     if optout.is_opted_out():
         forget()
@@ -155,9 +156,9 @@ def identify(user_id, traits):
     record(events.identify_fields(traits))
 
 
-def anonymous_id():
+def anonymous_id(raw):
     """The id in the cookie, read at each use: an opt-out in another tab deletes it, and a new one starts."""
-    known = cookies.read(ANONYMOUS_ID_COOKIE)
+    known = cookies.read_in(raw, ANONYMOUS_ID_COOKIE)
     if known:
         return known
     fresh = page.uuid()
@@ -211,7 +212,7 @@ def leave():
 def set_tracking_opt_out(opted_out):
     """true writes the opt-out cookie and forgets everything; false deletes it."""
     if type_of(opted_out) != 'boolean':
-        warn('xng.setTrackingOptOut: not a boolean, unchanged:', describe(opted_out))
+        warn('xng.setTrackingOptOut: not a boolean, unchanged:', opted_out)
         return
     optout.write(opted_out)
     if opted_out:

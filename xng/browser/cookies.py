@@ -28,7 +28,12 @@ def raw_cookies():
 
 def read(name):
     """The cookie's value ('' when present without one), else None."""
-    value = cookie_value(raw_cookies(), name)
+    return read_in(raw_cookies(), name)
+
+
+def read_in(raw, name):
+    """Like read(), from a document.cookie string already read in this same call."""
+    value = cookie_value(raw, name)
     if value == None and name in memory:  # noqa: E711
         return memory[name]
     return value

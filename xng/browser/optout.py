@@ -21,11 +21,12 @@ def signal_opt_out():
 
 
 def is_opted_out():
-    return consent.is_opted_out(cookies.jar, signal_opt_out())
+    return opted_out_in(cookies.raw_cookies())
 
 
-def has_cookie():
-    return cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711
+def opted_out_in(raw):
+    """is_opted_out() from a document.cookie string read in this same call (one read serves the call)."""
+    return cookies.read_in(raw, consent.OPT_OUT_COOKIE) != None or signal_opt_out()  # noqa: E711
 
 
 def write(opted_out):

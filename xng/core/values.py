@@ -67,8 +67,13 @@ def from_json(raw):
         return None
 
 
+ENCODER = {'utf8': None}
+
+
 def utf8_length(raw):
-    return __new__(TextEncoder()).encode(raw).length
+    if ENCODER['utf8'] == None:  # noqa: E711 -- one encoder for the page's life
+        ENCODER['utf8'] = __new__(TextEncoder())
+    return ENCODER['utf8'].encode(raw).length
 
 
 def json_form(value):
@@ -96,9 +101,9 @@ def describe(value):
 
 
 def warn(message, value):
-    """One console warning from xng; never throws (a page may have replaced console)."""
+    """One console warning from xng, naming the call and showing the value; never throws."""
     try:
-        console.warn('[xng] ' + message, value)
+        console.warn('[xng] ' + message, describe(value))
     except:  # noqa: E722
         pass
 
