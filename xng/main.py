@@ -70,8 +70,6 @@ def install():
     messaging.install()
     window.addEventListener('pagehide', lambda: guard('pagehide', tracker.leave)())
     document.addEventListener('visibilitychange', on_visibility)
-    if optout.is_opted_out():
-        tracker.forget()
     calls = stub.q if stub and is_array(stub.q) else []
     replay(calls)
 
