@@ -119,7 +119,7 @@ def enqueue(fields, timestamp, context):
         return
     state['clean'] = False
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
-    queue.enqueue(state['queue'], events.build(fields, ids, context, timestamp, page.uuid()))
+    queue.enqueue_checked(state['queue'], events.build(fields, ids, context, timestamp, page.uuid()))
 
 
 def record(fields):

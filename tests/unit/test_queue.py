@@ -12,8 +12,8 @@ from xng.core.queue import (BATCH_DELAY_MS, BATCH_SIZE, MAX_BODY_BYTES, MAX_EVEN
                             MAX_QUEUED_EVENTS, MAX_STORED_BYTES)
 from xng.core.retry import BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS, is_retryable, retry_delay
 
-STORE_FULL = 'event store full: oldest events not persisted, count:'
-QUEUE_FULL = 'event queue full: dropped the oldest events, count:'
+STORE_FULL = 'store full, oldest events not kept:'
+QUEUE_FULL = 'queue full, oldest events dropped:'
 
 
 def json_bytes(value):

@@ -48,6 +48,11 @@ def enqueue(state, event):
     if not state['deps']['allowed']():
         drop_all(state)
         return
+    enqueue_checked(state, event)
+
+
+def enqueue_checked(state, event):
+    """enqueue() for a caller that read the gate in this same call: one cookie read serves both."""
     add(state, event)
     bound(state)
     save_soon(state)
@@ -89,7 +94,7 @@ def bound(state):
 def report_dropped(state):
     """One warning with the count of events dropped since the last one (not one per event in a burst)."""
     if state['dropped'] > 0:
-        state['deps']['warn']('event queue full: dropped the oldest events, count:', state['dropped'])
+        state['deps']['warn']('queue full, oldest events dropped:', state['dropped'])
         state['dropped'] = 0
 
 
@@ -107,7 +112,7 @@ def save(state):
     report_dropped(state)
     first = first_stored(state['entries'])
     if first > 0 and state['unstored'] == 0:  # once as the store fills up, not at every save
-        state['deps']['warn']('event store full: oldest events not persisted, count:', first)
+        state['deps']['warn']('store full, oldest events not kept:', first)
     state['unstored'] = first
     state['deps']['save'](events_of(state['entries'][first:]))
 

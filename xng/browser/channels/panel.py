@@ -7,8 +7,7 @@ attributes or <style> text). Title and body are set as text, never parsed as HTM
 """
 from xng.browser.channels.urls import safe_url
 
-CSS = (':host{all:initial}'
-       '.panel{position:relative;max-width:340px;padding:16px 40px 16px 16px;background:#fff;color:#222;'
+CSS = ('.panel{position:relative;max-width:340px;padding:16px 40px 16px 16px;background:#fff;color:#222;'
        'font:15px system-ui,sans-serif;border-radius:12px;box-shadow:0 8px 30px #0004}'
        'h2{margin:0 0 6px;font-size:17px}p{margin:0}img{max-width:100%}'
        'a{display:inline-block;margin-top:12px;color:#2457d6}'
