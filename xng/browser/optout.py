@@ -26,7 +26,7 @@ def is_opted_out():
 
 def opted_out_in(raw):
     """is_opted_out() from a document.cookie string read in this same call (one read serves the call)."""
-    return cookies.read_in(raw, consent.OPT_OUT_COOKIE) != None or signal_opt_out()  # noqa: E711
+    return consent.is_opted_out({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out())
 
 
 def write(opted_out):
