@@ -5,7 +5,7 @@ nothing of the visitor's is left: no request, no timer, no cookie or storage wri
 """
 from xng.browser import cookies, optout, page, storage, transport
 from xng.core import consent, events, queue
-from xng.core.values import is_array, to_json, type_of, warn
+from xng.core.values import is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
@@ -15,10 +15,6 @@ OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollI
                 'respectGlobalPrivacyControl', 'respectDoNotTrack']
 state = {'options': None, 'queue': None, 'early': [], 'user_id': None, 'clean': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
-
-
-def is_object(value):
-    return type_of(value) == 'object' and value != None and not is_array(value)  # noqa: E711
 
 
 def init(options):

@@ -4,7 +4,7 @@ The shape follows Segment's HTTP batch API so that any collector speaking it can
 Property values JSON cannot encode (functions, BigInt, symbols, cycles) are dropped one by one, not
 the whole event, and huge values are cut so that an event always fits in a beacon.
 """
-from xng.core.values import appended, contains_same, has_key, is_array, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
+from xng.core.values import appended, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
 
 VERSION = '0.1.0'
 MAX_STRING = 8192        # characters kept of one string value
@@ -73,7 +73,7 @@ def new_budget():
 
 def clean_properties(value):
     """Properties or traits as a plain JSON object; anything but a plain object gives {}."""
-    if type_of(value) != 'object' or value == None or is_array(value):  # noqa: E711
+    if not is_object(value):
         return {}
     cleaned = clean(value, MAX_STRING, [], new_budget())
     return cleaned if type_of(cleaned) == 'object' and cleaned is not DROP else {}

@@ -1,5 +1,5 @@
 """Messages from the messages endpoint: which are valid, and the bounded list of ids already shown."""
-from xng.core.values import appended, has_key, is_array, type_of
+from xng.core.values import appended, has_key, is_array, is_object, type_of
 
 CHANNELS = ['onsite', 'notification', 'exit-intent']
 MAX_SHOWN = 200  # ids remembered per browser; the oldest are forgotten first
@@ -7,7 +7,7 @@ MAX_SHOWN = 200  # ids remembered per browser; the oldest are forgotten first
 
 def valid_messages(response):
     """The well-formed messages of a response {"messages": [...]}, in order; anything else is ignored."""
-    if type_of(response) != 'object' or response == None or not has_key(response, 'messages'):  # noqa: E711
+    if not is_object(response) or not has_key(response, 'messages'):
         return []
     if not is_array(response['messages']):
         return []
@@ -19,7 +19,7 @@ def valid_messages(response):
 
 
 def is_valid(message):
-    if type_of(message) != 'object' or message == None or is_array(message):  # noqa: E711
+    if not is_object(message):
         return False
     for field in ['id', 'title', 'body', 'channel']:
         if not has_key(message, field) or type_of(message[field]) != 'string':

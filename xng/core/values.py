@@ -16,6 +16,11 @@ def is_array(value):
     return Array.isArray(value)
 
 
+def is_object(value):
+    """A plain object: not null, not an array (what properties, options and messages must be)."""
+    return type_of(value) == 'object' and value != None and not is_array(value)  # noqa: E711
+
+
 def keys_of(obj):
     """The own enumerable keys of a plain object."""
     return Object.js_keys(obj)  # js_keys: Transcrypt would turn .keys into .py_keys
@@ -129,6 +134,10 @@ def type_of(value):  # noqa: F811
 
 def is_array(value):  # noqa: F811
     return isinstance(value, list)
+
+
+def is_object(value):  # noqa: F811
+    return isinstance(value, dict)
 
 
 def keys_of(obj):  # noqa: F811
