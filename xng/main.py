@@ -10,20 +10,7 @@ from xng.browser.channels import notify
 from xng.browser import cookies, optout
 from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
-from xng.core.values import has_key, is_array, type_of, warn
-
-
-def guard(method_name, method):
-    def call(first, second):
-        try:
-            return method(first, second)
-        except:  # noqa: E722 -- native JS errors included
-            warn('failed; the page is unaffected:', 'xng.' + method_name)
-    return call
-
-
-def opted_out():
-    return optout.is_opted_out()
+from xng.core.values import guard, has_key, is_array, type_of, warn
 
 
 METHODS = [
@@ -31,7 +18,7 @@ METHODS = [
     ['flush', tracker.flush], ['setTrackingOptOut', tracker.set_tracking_opt_out],
     ['optOutTracking', lambda: tracker.set_tracking_opt_out(True)],
     ['optInTracking', lambda: tracker.set_tracking_opt_out(False)],
-    ['isTrackingOptOut', opted_out], ['requestNotificationPermission', notify.request_permission],
+    ['isTrackingOptOut', optout.is_opted_out], ['requestNotificationPermission', notify.request_permission],
 ]
 api = {'version': VERSION, 'loaded': True}
 for method in METHODS:
@@ -62,13 +49,13 @@ def replay(calls):
 def install():
     stub = window.xng
     if stub and stub.loaded == True:
-        warn('loaded twice; the second copy stays idle:', VERSION)
+        warn('loaded twice; this copy stays idle:', VERSION)
         return
     if stub and stub.memoryOptOut == True:  # the stub could not write the cookie (sandboxed frame)
         cookies.memory[OPT_OUT_COOKIE] = '1'
     window.xng = api
     messaging.install()
-    window.addEventListener('pagehide', lambda: guard('pagehide', tracker.leave)())
+    window.addEventListener('pagehide', guard('pagehide', tracker.leave))
     document.addEventListener('visibilitychange', on_visibility)
     calls = stub.q if stub and is_array(stub.q) else []
     replay(calls)
@@ -79,7 +66,4 @@ def on_visibility():
         guard('visibilitychange', tracker.flush_on_exit)()
 
 
-try:
-    install()
-except:  # noqa: E722
-    warn('could not start; the page is unaffected:', VERSION)
+guard('start', install)()

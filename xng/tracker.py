@@ -2,18 +2,23 @@
 
 Every call checks the opt-out first. While opted out a call is a no-op that only makes sure
 nothing of the visitor's is left: no request, no timer, no cookie or storage write.
+
+A call only keeps what it was given, with its time and page, in `pending`; the events are built,
+queued and given ids when the task's calls are drained, in a microtask (or at once by flush() and
+on page exit). The opt-out cookie is read at the first call of a task and read again at the drain,
+before any id is written or anything queued: an opt-out made meanwhile (any tab, page code, a
+server response) drops the task's calls. One read then serves a burst of calls.
 """
 from xng.browser import cookies, optout, page, storage, transport
 from xng.core import consent, events, queue
-from xng.core.values import is_object, to_json, type_of, warn
+from xng.core.values import guard, is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
-MAX_EARLY = 1000  # calls kept before init
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
                 'respectGlobalPrivacyControl', 'respectDoNotTrack']
-state = {'options': None, 'queue': None, 'early': [], 'user_id': None, 'clean': False}
+state = {'options': None, 'queue': None, 'pending': [], 'user_id': None, 'clean': False, 'checked': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
@@ -41,8 +46,9 @@ def init(options):
     state['options'] = options
     cookies.configure(domain)
     optout.configure(options)
-    if options['serverOptOut'] != True or not renew_on_server():  # noqa: E712
-        optout.refresh()
+    # serverOptOut: the collector renews the cookie (with Set-Cookie, which Safari keeps longer)
+    optout.refresh({'read': cookies.read, 'write': renew_on_server, 'remove': cookies.erase}
+                   if options['serverOptOut'] == True else cookies.jar)  # noqa: E712
     if optout.is_opted_out():
         forget()
     else:
@@ -63,14 +69,9 @@ def snapshot(options):
 def start():
     """Opted in with options known: create the queue, adopt orphaned events, send the early calls."""
     state['queue'] = queue.create(queue_deps(), [])
-    if state['user_id'] != None:  # noqa: E711 -- identify() before init
-        storage.write(storage.USER_ID_KEY, state['user_id'])
     window.addEventListener('storage', on_storage)
     storage.claim_orphans(adopt)
-    early = state['early']
-    state['early'] = []
-    for call in early:
-        enqueue(call['fields'], call['timestamp'], call['page'])
+    drain()
 
 
 def queue_deps():
@@ -102,24 +103,47 @@ def send_events(batch, keepalive, done):
     transport.post_batch(state['options']['endpoint'], to_json(body), keepalive, answered)
 
 
-def enqueue(fields, timestamp, context):
-    raw = cookies.raw_cookies()  # read once for this call: the gate and the anonymous id
+def record(fields):
+    """Keep one call (its fields, time and page) for the drain."""
+    if not state['checked']:  # the task's first call: read the cookie, and drain when the task ends
+        if optout.is_opted_out():
+            forget()
+            return
+        state['checked'] = True
+        queueMicrotask(safe_drain)
+    pending = state['pending']
+    if len(pending) >= queue.MAX_QUEUED_EVENTS:
+        pending.shift()  # a runaway loop: the oldest go, as in the queue
+    pending.append({'fields': fields, 'time': page.now_iso(), 'page': page.context()})
+
+
+def drain():
+    """Turn the kept calls into queued events, after reading the opt-out again (once for all of them)."""
+    state['checked'] = False
+    calls = state['pending']
+    if len(calls) == 0 or state['options'] == None:  # noqa: E711 -- before init: kept until then
+        return
+    raw = cookies.raw_cookies()
     if optout.opted_out_in(raw):
         forget()
         return
-    if state['queue'] == None and state['options'] != None:  # noqa: E711 -- opted in again since init
+    if state['queue'] == None:  # noqa: E711 -- opted in again since init
         start()
-    if state['queue'] == None:  # noqa: E711 -- before init: keep the call, with its time and page
-        if len(state['early']) < MAX_EARLY:
-            state['early'].append({'fields': fields, 'timestamp': timestamp, 'page': context})
         return
+    state['pending'] = []
     state['clean'] = False
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
-    queue.enqueue_checked(state['queue'], events.build(fields, ids, context, timestamp, page.uuid()))
+    for call in calls:
+        user = call['fields']['userId']
+        if user != None:  # noqa: E711 -- identify(): it and later events carry the new id
+            state['user_id'] = user
+            storage.write(storage.USER_ID_KEY, user)
+            ids['userId'] = user
+        event = events.build(call['fields'], ids, call['page'], call['time'], page.uuid())
+        queue.enqueue_checked(state['queue'], event)
 
 
-def record(fields):
-    enqueue(fields, page.now_iso(), page.context())
+safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning
 
 
 def page_view(properties):
@@ -143,13 +167,7 @@ def identify(user_id, traits):
     if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
         warn('xng.identify: bad userId, not sent:', user_id)
         return
-    if optout.is_opted_out():
-        forget()
-        return
-    state['user_id'] = user_id
-    if state['queue'] != None:  # noqa: E711 -- before init, privacy signals are not known yet: write nothing
-        storage.write(storage.USER_ID_KEY, user_id)
-    record(events.identify_fields(traits))
+    record(events.identify_fields(traits, user_id))
 
 
 def anonymous_id(raw):
@@ -185,15 +203,17 @@ def on_storage(event):
 def flush():
     """A Promise resolved once every queued event has been handed to the network and answered."""
     def run(resolve):
-        if state['queue'] == None or optout.is_opted_out():  # noqa: E711
+        safe_drain()  # calls made in this task go too
+        if state['queue'] == None:  # noqa: E711 -- before init, or opted out (the queue's gate drops it all)
             resolve()
         else:
-            queue.flush(state['queue'], lambda: resolve())
+            queue.flush(state['queue'], resolve)
     return __new__(Promise(run))
 
 
 def flush_on_exit():
     """pagehide or hidden: hand what is queued to keepalive requests."""
+    safe_drain()
     if state['queue'] != None:  # noqa: E711
         queue.flush_on_exit(state['queue'])
 
@@ -210,6 +230,7 @@ def set_tracking_opt_out(opted_out):
     if type_of(opted_out) != 'boolean':
         warn('xng.setTrackingOptOut: not a boolean, unchanged:', opted_out)
         return
+    safe_drain()  # this task's calls, under the choice they were made under (page code may have set the cookie)
     optout.write(opted_out)
     if opted_out:
         state['clean'] = False
@@ -228,19 +249,17 @@ def consent_url(opted_out):
     return __new__(URL(state['options']['endpoint'], location.href)).origin + ('/api/opt-out' if opted_out else '/api/opt-in')
 
 
-def renew_on_server():
+def renew_on_server(name, value, max_age_ms):
     """Renew an SDK-written opt-out through the collector: a script rewrite would let Safari cut it to 7 days."""
-    created = consent.created_at(cookies.read(consent.OPT_OUT_COOKIE))
-    if created == None or created + consent.LIFETIME_MS <= Date.now():  # noqa: E711 -- not ours, or expired
-        return False
     # If the collector cannot be reached, renew from script: a shorter cookie beats a lapsed one.
-    transport.post_consent(consent_url(True), created).then(lambda renewed: None if renewed else optout.refresh())
-    return True
+    transport.post_consent(consent_url(True), consent.created_at(value)).then(
+        lambda renewed: None if renewed else cookies.write(name, value, max_age_ms))
 
 
 def forget():
     """Opted out: drop unsent events, timers and the SDK's identifiers (once, then nothing is touched)."""
-    state['early'] = []
+    state['pending'] = []
+    state['checked'] = False
     if state['queue'] != None:  # noqa: E711
         queue.drop_all(state['queue'])
     if state['clean']:

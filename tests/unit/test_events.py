@@ -61,7 +61,7 @@ def test_track_event_shape():
 
 
 def test_identify_event_shape():
-    event = make(identify_fields({'plan': 'pro', 'email': 'a@example.com'}), user_id='user-42')
+    event = make(identify_fields({'plan': 'pro', 'email': 'a@example.com'}, 'user-42'), user_id='user-42')
     assert set(event) == ENVELOPE_KEYS | {'traits', 'userId'}
     assert event['type'] == 'identify'
     assert event['userId'] == 'user-42'
@@ -90,7 +90,7 @@ def test_version_is_a_semver_string():
 def test_non_object_properties_become_an_empty_object(value):
     assert clean_properties(value) == {}
     assert track_fields('Clicked', value)['properties'] == {}
-    assert identify_fields(value)['traits'] == {}
+    assert identify_fields(value, 'u1')['traits'] == {}
 
 
 def test_functions_are_dropped_field_by_field():
@@ -209,7 +209,7 @@ def test_an_event_too_large_even_when_shortened_is_marked_truncated():
 
 
 def test_large_traits_are_cut_too():
-    event = make(identify_fields({'bio': 'b' * MAX_STRING, 'notes': ['n' * MAX_STRING] * 10}), user_id='u1')
+    event = make(identify_fields({'bio': 'b' * MAX_STRING, 'notes': ['n' * MAX_STRING] * 10}, 'u1'), user_id='u1')
     assert wire_bytes(event) <= MAX_EVENT_BYTES
     assert event['userId'] == 'u1' and event['traits']['bio'].startswith('b')
 

@@ -69,11 +69,10 @@ def write(name, value, max_age_ms):
 
 def erase(name):
     """Delete the cookie for the configured domain and the host-only variant."""
-    expired = '=; Max-Age=0; Path=/; SameSite=Lax'
-    assign(name + expired)
+    assign(name + '=' + attributes(0, None))
     domain = cookie_domain()
     if domain:
-        assign(name + expired + '; Domain=' + domain)
+        assign(name + '=' + attributes(0, domain))
     if name in memory:
         del memory[name]
 
@@ -97,9 +96,9 @@ def find_root_domain():
         return None
     for start in range(len(labels) - 2, -1, -1):
         candidate = labels.slice(start).join('.')
-        assign(PROBE_COOKIE + '=1; Path=/; SameSite=Lax; Domain=' + candidate)
+        assign(PROBE_COOKIE + '=1' + attributes(60000, candidate))
         if cookie_value(raw_cookies(), PROBE_COOKIE) != None:  # noqa: E711
-            assign(PROBE_COOKIE + '=; Max-Age=0; Path=/; SameSite=Lax; Domain=' + candidate)
+            assign(PROBE_COOKIE + '=' + attributes(0, candidate))
             return candidate
     return None
 

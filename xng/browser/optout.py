@@ -33,5 +33,5 @@ def write(opted_out):
     consent.write_opt_out(cookies.jar, opted_out, Date.now())
 
 
-def refresh():
-    consent.refresh_opt_out(cookies.jar, Date.now())
+def refresh(jar):
+    consent.refresh_opt_out(jar, Date.now())

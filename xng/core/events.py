@@ -129,5 +129,6 @@ def track_fields(event_name, properties):
     return {'type': 'track', 'event': event_name, 'properties': clean_properties(properties)}
 
 
-def identify_fields(traits):
-    return {'type': 'identify', 'traits': clean_properties(traits)}
+def identify_fields(traits, user_id):
+    """`userId` here is what identify() was given; the event's own userId comes from `ids` in build()."""
+    return {'type': 'identify', 'traits': clean_properties(traits), 'userId': user_id}

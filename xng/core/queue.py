@@ -56,7 +56,7 @@ def enqueue_checked(state, event):
     add(state, event)
     bound(state)
     save_soon(state)
-    if len(state['entries']) >= BATCH_SIZE and not state['backoff']:
+    if len(state['entries']) >= BATCH_SIZE and not state['backoff'] and not state['busy']:
         flush(state, None)
     else:
         schedule(state, BATCH_DELAY_MS)

@@ -105,6 +105,16 @@ def describe(value):
     return shown if len(shown) <= 80 else shown[:77] + '...'
 
 
+def guard(method_name, method):
+    """`method` as the page (or a timer) calls it: a failure becomes one warning, never an exception."""
+    def call(first, second):
+        try:
+            return method(first, second)
+        except:  # noqa: E722 -- native JS errors included
+            warn('failed; the page is unaffected:', 'xng.' + method_name)
+    return call
+
+
 def warn(message, value):
     """One console warning from xng, naming the call and showing the value; never throws."""
     try:
