@@ -77,8 +77,7 @@ def start():
 def queue_deps():
     return {
         'send': send_events, 'save': storage.save_queue, 'warn': warn, 'random': Math.random,
-        'set_timer': lambda callback, ms: setTimeout(callback, ms),
-        'clear_timer': lambda timer: clearTimeout(timer),
+        'set_timer': setTimeout.bind(window), 'clear_timer': clearTimeout.bind(window),
         'allowed': lambda: not optout.is_opted_out(),
     }
 

@@ -169,20 +169,33 @@ def test_one_event_larger_than_a_body_is_still_sent_alone(net, new_event):
 # --- answers -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('status', [200, 202, 204, 299])
-def test_a_2xx_acknowledges_the_batch_and_persists_the_rest(net, new_event, status):
+def test_a_2xx_acknowledges_the_batch_and_the_store_is_cleared_once_the_queue_is_empty(net, new_event, status):
     state = queue.create(net.deps, [])
     enqueue_all(state, [new_event(i) for i in range(25)])
     net.end_task()
     assert len(net.stored()) == 25
+    saves = len(net.saves)
     net.answer(status)
     net.end_task()
-    assert ids(net.stored()) == ['msg-%04d' % i for i in range(20, 25)]
     assert net.sent_ids()[-1] == ['msg-%04d' % i for i in range(20, 25)]  # the rest follows at once
+    # Not rewritten after every answer (a burst of answers made that quadratic): the store still holds
+    # the delivered events, which a next page would only send again for the collector to de-duplicate.
+    assert len(net.saves) == saves and len(net.stored()) == 25
     net.answer(status)
     net.end_task()
     assert net.stored() == []
     net.advance(10 * BACKOFF_CAP_MS)
     assert len(net.requests) == 2  # nothing is sent twice
+
+
+def test_leaving_the_page_rewrites_the_store_without_the_delivered_events(net, new_event):
+    state = queue.create(net.deps, [])
+    enqueue_all(state, [new_event(i) for i in range(25)])
+    net.end_task()
+    net.answer(200)
+    net.end_task()
+    queue.flush_on_exit(state)
+    assert ids(net.stored()) == ['msg-%04d' % i for i in range(20, 25)]
 
 
 @pytest.mark.parametrize('status', [0, 408, 429, 500, 502, 503, 504])
@@ -497,11 +510,14 @@ def test_flush_on_exit_keeps_events_until_a_2xx(net, new_event):
     first, second, third = net.requests
     net.answer(200, request=second)
     net.end_task()
-    assert ids(net.stored()) == ['msg-%04d' % i for i in list(range(20)) + list(range(40, 45))]
+    unsent = ['msg-%04d' % i for i in list(range(20)) + list(range(40, 45))]
+    assert set(unsent) <= set(ids(net.stored()))
     net.answer(0, request=first)   # lost: still stored, for the next page
     net.answer(503, request=third)
     net.end_task()
-    assert ids(net.stored()) == ['msg-%04d' % i for i in list(range(20)) + list(range(40, 45))]
+    assert set(unsent) <= set(ids(net.stored()))
+    queue.flush_on_exit(state)  # hidden again: the store is rewritten with what is still unsent
+    assert ids(net.stored()) == unsent
 
 
 def test_flush_on_exit_persists_at_once_what_was_queued_in_this_task(net, new_event):

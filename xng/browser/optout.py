@@ -1,4 +1,4 @@
-"""The visitor's opt-out as the browser holds it: the cookie (read on every call) and privacy signals."""
+"""The visitor's opt-out as the browser holds it: the cookie (never cached across tasks) and privacy signals."""
 from xng.browser import cookies
 from xng.core import consent
 

@@ -1,7 +1,9 @@
 """The opt-out rules, over any cookie jar: {'read': f(name), 'write': f(name, value, max_age_ms), 'remove': f(name)}.
 
-Presence of the cookie is the opt-out, whatever its value and whoever wrote it. It is read on every
-call, never cached, so an opt-out from another tab, page code or a server response holds at once.
+Presence of the cookie is the opt-out, whatever its value and whoever wrote it. It is never cached
+across tasks: the tracker reads it at a task's first call and again before that task's events exist,
+and the transport before every request, so an opt-out from another tab, page code or a server
+response holds at once.
 """
 from xng.core.values import split_text, text, to_int
 

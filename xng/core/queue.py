@@ -52,7 +52,7 @@ def enqueue(state, event):
 
 
 def enqueue_checked(state, event):
-    """enqueue() for a caller that read the gate in this same call: one cookie read serves both."""
+    """enqueue() for a caller that read the gate just now (the tracker's drain): one cookie read serves both."""
     add(state, event)
     bound(state)
     save_soon(state)
@@ -213,7 +213,11 @@ def acknowledge(state, batch):
         else:
             kept.append(item)
     state['entries'] = kept
-    save_soon(state)
+    # The store is rewritten when the queue empties or the page goes, not after every answer: that made
+    # a burst quadratic. Until then it may still hold delivered events; should the page die first, the
+    # next page sends them again and the collector keeps the first copy (same messageId).
+    if len(kept) == 0:
+        save_soon(state)
 
 
 def settle(state):
@@ -249,8 +253,7 @@ def flush_on_exit(state):
         return
     if not state['backoff']:  # a pending retry keeps its timer: it is the one that resumes sending
         cancel(state, 'timer')
-    if state['save_timer'] != None:  # noqa: E711 -- the page may be going: its save timer may never fire
-        save(state)
+    save(state)  # the page may be going: a save timer may never fire, and the store may hold delivered events
     rest = state['entries']
     budget = MAX_BODY_BYTES  # browsers allow 64 KB of keepalive bodies in flight per page: the rest waits in storage
     while len(rest) > 0:
