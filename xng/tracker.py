@@ -111,9 +111,12 @@ def record(fields):
         state['checked'] = True
         queueMicrotask(safe_drain)
     pending = state['pending']
-    if len(pending) >= queue.MAX_QUEUED_EVENTS:
-        pending.shift()  # a runaway loop: the oldest go, as in the queue
     pending.append({'fields': fields, 'time': page.now_iso(), 'page': page.context()})
+    if len(pending) > queue.MAX_QUEUED_EVENTS:  # a runaway loop in one task
+        if state['queue'] == None:  # noqa: E711 -- before init: the oldest go
+            pending.shift()
+        else:
+            drain()  # now: the queue bounds memory, dropping its oldest with a warning
 
 
 def drain():

@@ -6,7 +6,7 @@ the promise: one cookie read serves a burst of calls, yet an opt-out made betwee
 same task (by page code, not through the API) still stops everything, and calls made while opted
 out are never sent, whatever happens later in their task.
 """
-from support import cookie, page_html, serve, settle
+from support import cookie, page_html, serve, settle, wait_until
 
 NAME = 'xng.tracking-opt-out'
 INIT = "xng.init({endpoint: '/api/batch', pollInterval: 0})"
@@ -160,3 +160,14 @@ def test_calls_before_init_are_kept_and_sent_at_init(context, page, base_url, co
     events = collector.wait_for(['Early'])
     assert events[0]['properties'] == {'seq': 1} and 'userId' not in events[0]
     assert [e['userId'] for e in collector.events() if e['type'] == 'identify'] == ['early-user']
+
+
+def test_a_runaway_loop_in_one_task_is_bounded_with_one_warning(context, page, base_url, collector):
+    open_page(context, page, base_url)
+    page.evaluate("async () => { for (let i = 0; i < 10050; i++) xng.track('Runaway', {i}); await null; }")
+    # (page.evaluate lets Playwright's sync API deliver the console events it holds)
+    wait_until(lambda: page.evaluate('1') and [text for text in page.warnings if 'queue full' in text],
+               'the queue-full warning')
+    warnings = [text for text in page.warnings if 'queue full' in text]
+    assert len(warnings) == 1 and warnings[0].endswith(' 50'), warnings  # memory holds 10,000 events
+    assert page.errors == []

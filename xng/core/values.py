@@ -72,13 +72,12 @@ def from_json(raw):
         return None
 
 
-ENCODER = {'utf8': None}
+# One for the page's life; it counts a lone surrogate as U+FFFD, as fetch sends it (None under CPython).
+ENCODER = __pragma__('js', 'new TextEncoder()')
 
 
 def utf8_length(raw):
-    if ENCODER['utf8'] == None:  # noqa: E711 -- one encoder for the page's life
-        ENCODER['utf8'] = __new__(TextEncoder())
-    return ENCODER['utf8'].encode(raw).length
+    return ENCODER.encode(raw).length
 
 
 def json_form(value):
