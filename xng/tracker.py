@@ -10,6 +10,7 @@ before any id is written or anything queued: an opt-out made meanwhile (any tab,
 server response) drops the task's calls. One read then serves a burst of calls.
 """
 from xng.browser import cookies, optout, page, storage, transport
+from xng.browser.channels import urls
 from xng.core import consent, events, queue
 from xng.core.values import guard, is_object, to_json, type_of, warn
 
@@ -18,7 +19,8 @@ ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
                 'respectGlobalPrivacyControl', 'respectDoNotTrack']
-state = {'options': None, 'queue': None, 'pending': [], 'user_id': None, 'clean': False, 'checked': False}
+state = {'options': None, 'queue': None, 'pending': [], 'user_id': None, 'clean': False, 'checked': False,
+         'dropped': 0}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
@@ -28,7 +30,7 @@ def init(options):
         warn('xng.init: not an object:', options)
         return False
     options = snapshot(options)
-    if type_of(options['endpoint']) != 'string' or options['endpoint'] == '':
+    if urls.safe_url(options['endpoint']) == None:  # noqa: E711 -- a non-empty string naming an http(s) URL
         warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     domain = options['cookieDomain']
@@ -37,11 +39,6 @@ def init(options):
         return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
-        return False
-    try:
-        __new__(URL(options['endpoint'], location.href))
-    except:  # noqa: E722
-        warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     state['options'] = options
     cookies.configure(domain)
@@ -111,12 +108,10 @@ def record(fields):
         state['checked'] = True
         queueMicrotask(safe_drain)
     pending = state['pending']
+    if len(pending) >= queue.MAX_QUEUED_EVENTS:  # a runaway loop, or no init: the oldest go, as in the queue
+        pending.shift()
+        state['dropped'] += 1
     pending.append({'fields': fields, 'time': page.now_iso(), 'page': page.context()})
-    if len(pending) > queue.MAX_QUEUED_EVENTS:  # a runaway loop in one task
-        if state['queue'] == None:  # noqa: E711 -- before init: the oldest go
-            pending.shift()
-        else:
-            drain()  # now: the queue bounds memory, dropping its oldest with a warning
 
 
 def drain():
@@ -134,6 +129,8 @@ def drain():
         return
     state['pending'] = []
     state['clean'] = False
+    state['queue']['dropped'] += state['dropped']  # the queue's one warning counts them with its own
+    state['dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
     for call in calls:
         user = call['fields']['userId']

@@ -97,3 +97,15 @@ def test_a_page_that_broke_console_and_json_still_gets_no_exception(sdk_page):
         xng.setTrackingOptOut('maybe'); xng.track(); xng.init(7);
     }""")
     assert sdk_page.errors == []
+
+
+@pytest.mark.parametrize('endpoint', ["'javascript:alert(1)'", "'ftp://example.com/batch'", "'data:,x'", "'http://['",
+                                      "''", '5', 'null'])
+def test_init_refuses_an_endpoint_that_is_not_an_http_url(sdk_page, collector, log, endpoint):
+    assert sdk_page.evaluate("xng.init({endpoint: %s})" % endpoint) is False
+    assert any('xng.init: bad endpoint' in text for text in sdk_page.warnings), sdk_page.warnings
+    sdk_page.evaluate("xng.track('Kept'); xng.flush()")
+    assert log.to('/api/batch') == []
+    assert sdk_page.evaluate("xng.init({endpoint: '/api/batch'}); xng.flush()") is None
+    collector.wait_for(['Kept'])
+    assert sdk_page.errors == []
