@@ -105,8 +105,8 @@ def record(fields):
         if optout.is_opted_out():
             forget()
             return
-        state['checked'] = True
         queueMicrotask(safe_drain)
+        state['checked'] = True
     pending = state['pending']
     if len(pending) >= queue.MAX_QUEUED_EVENTS:  # a runaway loop, or no init: the oldest go, as in the queue
         pending.shift()
@@ -203,10 +203,10 @@ def flush():
     """A Promise resolved once every queued event has been handed to the network and answered."""
     def run(resolve):
         safe_drain()  # calls made in this task go too
-        if state['queue'] == None:  # noqa: E711 -- before init, or opted out (the queue's gate drops it all)
-            resolve()
-        else:
+        try:
             queue.flush(state['queue'], resolve)
+        except:  # noqa: E722 -- before init (no queue), or a failure: never a rejection in the page
+            resolve()
     return __new__(Promise(run))
 
 
@@ -229,7 +229,8 @@ def set_tracking_opt_out(opted_out):
     if type_of(opted_out) != 'boolean':
         warn('xng.setTrackingOptOut: not a boolean, unchanged:', opted_out)
         return
-    safe_drain()  # this task's calls, under the choice they were made under (page code may have set the cookie)
+    if not opted_out:  # this task's calls first, under the cookie as it is (page code may have set it)
+        safe_drain()
     optout.write(opted_out)
     if opted_out:
         state['clean'] = False
@@ -250,15 +251,17 @@ def consent_url(opted_out):
 
 def renew_on_server(name, value, max_age_ms):
     """Renew an SDK-written opt-out through the collector: a script rewrite would let Safari cut it to 7 days."""
-    # If the collector cannot be reached, renew from script: a shorter cookie beats a lapsed one.
+    # If the collector cannot be reached, renew from script (a shorter cookie beats a lapsed one), reading
+    # the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
     transport.post_consent(consent_url(True), consent.created_at(value)).then(
-        lambda renewed: None if renewed else cookies.write(name, value, max_age_ms))
+        lambda renewed: None if renewed else optout.refresh(cookies.jar))
 
 
 def forget():
     """Opted out: drop unsent events, timers and the SDK's identifiers (once, then nothing is touched)."""
     state['pending'] = []
     state['checked'] = False
+    state['dropped'] = 0
     if state['queue'] != None:  # noqa: E711
         queue.drop_all(state['queue'])
     if state['clean']:

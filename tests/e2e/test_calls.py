@@ -122,8 +122,9 @@ def test_calls_made_while_opted_out_stay_dropped_after_an_opt_in_in_their_task(c
 
 def test_opt_out_through_the_api_drops_the_calls_of_its_task(context, page, base_url, collector, log):
     open_page(context, page, base_url)
-    page.evaluate("xng.track('Same Task'); xng.page(); xng.optOutTracking()")
-    assert cookie(context, 'xng.anonymous-id') is None
+    # 25 calls: enough for a batch, had they been built before the opt-out
+    page.evaluate("for (let i = 0; i < 25; i++) xng.track('Same Task', {i}); xng.page(); xng.optOutTracking()")
+    assert cookie(context, 'xng.anonymous-id') is None and stored_keys(page) == []
     settle(page)
     assert log.to('/api/batch') == []
 

@@ -242,3 +242,34 @@ def test_server_opt_out_renews_through_the_collector_keeping_the_creation_time(c
     renewed = cookie(context, NAME)
     assert renewed['value'] == str(created_ms)
     assert abs((renewed['expires'] - time.time()) / 86400 - 230) < 0.1
+
+
+def test_server_renewal_falls_back_to_script_when_the_collector_is_unreachable(context, page, base_url):
+    created_ms = int((time.time() - 500 * 86400) * 1000)
+    context.add_cookies([{'name': NAME, 'value': str(created_ms), 'url': base_url, 'expires': time.time() + 3600}])
+    context.route('**/api/opt-out', lambda route: route.abort())
+    open_test_page(context, page, base_url)
+    page.evaluate("xng.init({endpoint: '/api/batch', serverOptOut: true})")
+    renewed = wait_until(lambda: page.evaluate('1') and [c for c in context.cookies()
+                                                         if c['name'] == NAME and c['expires'] > time.time() + 86400],
+                         'the script renewal')[0]
+    assert renewed['value'] == str(created_ms)
+    assert abs((renewed['expires'] - time.time()) / 86400 - 230) < 0.1  # what is left of its 2 years
+
+
+def test_opt_in_while_a_server_renewal_is_pending_stays_opted_in(context, page, base_url, log):
+    """The renewal's script fallback reads the cookie again: it must not bring back an opt-out undone meanwhile."""
+    created_ms = int((time.time() - 500 * 86400) * 1000)
+    context.add_cookies([{'name': NAME, 'value': str(created_ms), 'url': base_url, 'expires': time.time() + 3600}])
+    held = []
+    context.route('**/api/opt-out', lambda route: held.append(route))  # the collector does not answer the renewal yet
+    context.route('**/api/opt-in', lambda route: route.abort())  # and then it is down: no Set-Cookie undoes a rewrite
+    open_test_page(context, page, base_url)
+    page.evaluate("xng.init({endpoint: '/api/batch', serverOptOut: true})")
+    wait_until(lambda: page.evaluate('1') and held, 'the renewal request')
+    page.evaluate('xng.optInTracking()')
+    assert cookie(context, NAME) is None
+    with page.expect_event('requestfailed', lambda request: request.url.endswith('/api/opt-in')):
+        held[0].abort()  # the renewal fails; the opt-in queued behind it goes next (and fails too)
+    assert cookie(context, NAME) is None
+    assert page.evaluate('xng.isTrackingOptOut()') is False
