@@ -90,12 +90,14 @@ def find_root_domain():
     A public suffix (com, co.uk, github.io) refuses the cookie, so the first domain that keeps
     it, trying from the shortest, is the registrable one.
     """
-    host = location.hostname
-    labels = host.js_split('.')  # native split/join/slice: no runtime helpers for them in the bundle
-    if len(labels) < 2 or isFinite(labels[len(labels) - 1]):  # localhost or an IP: host-only
+    labels = location.hostname.js_split('.')  # native split: no runtime helper for it in the bundle
+    candidate = labels[len(labels) - 1]
+    if len(labels) < 2 or isFinite(candidate):  # localhost or an IP: host-only
         return None
+    # Grown a label at a time from the top-level one. Not labels.slice(start).join('.'): the runtime
+    # shaker cannot tell Array.join from Transcrypt's str.join, and would keep the latter for it.
     for start in range(len(labels) - 2, -1, -1):
-        candidate = labels.slice(start).join('.')
+        candidate = labels[start] + '.' + candidate
         assign(PROBE_COOKIE + '=1' + attributes(60000, candidate))
         if cookie_value(raw_cookies(), PROBE_COOKIE) != None:  # noqa: E711
             assign(PROBE_COOKIE + '=' + attributes(0, candidate))
