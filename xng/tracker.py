@@ -30,7 +30,7 @@ def init(options):
         warn('xng.init: not an object:', options)
         return False
     options = snapshot(options)
-    if urls.safe_url(options['endpoint']) == None:  # noqa: E711 -- a non-empty string naming an http(s) URL
+    if not urls.safe_url(options['endpoint']):  # a non-empty string naming an http(s) URL
         warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     domain = options['cookieDomain']
@@ -50,6 +50,7 @@ def init(options):
         forget()
     else:
         start()
+        drain()  # the calls made before init
     for hook in hooks['init']:
         hook(options)
     return True
@@ -64,11 +65,10 @@ def snapshot(options):
 
 
 def start():
-    """Opted in with options known: create the queue, adopt orphaned events, send the early calls."""
+    """Opted in with options known: create the queue and adopt orphaned events."""
     state['queue'] = queue.create(queue_deps(), [])
     window.addEventListener('storage', on_storage)
     storage.claim_orphans(adopt)
-    drain()
 
 
 def queue_deps():
@@ -126,7 +126,6 @@ def drain():
         return
     if state['queue'] == None:  # noqa: E711 -- opted in again since init
         start()
-        return
     state['pending'] = []
     state['clean'] = False
     state['queue']['dropped'] += state['dropped']  # the queue's one warning counts them with its own
@@ -203,9 +202,12 @@ def flush():
     """A Promise resolved once every queued event has been handed to the network and answered."""
     def run(resolve):
         safe_drain()  # calls made in this task go too
+        if state['queue'] == None:  # noqa: E711 -- before init
+            resolve()
+            return
         try:
             queue.flush(state['queue'], resolve)
-        except:  # noqa: E722 -- before init (no queue), or a failure: never a rejection in the page
+        except:  # noqa: E722 -- never a rejection in the page
             resolve()
     return __new__(Promise(run))
 
