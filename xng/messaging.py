@@ -100,7 +100,7 @@ def dispatch(message):
         if not panel.is_open():
             display(message)
     elif channel == 'notification':
-        if notify.show(message, lambda: interaction('Message Clicked', message), lambda: interaction('Message Dismissed', message)):
+        if show_in(notify.show, message):
             displayed(message)
     else:
         exit_intent.arm(message, display)
@@ -109,8 +109,13 @@ def dispatch(message):
 def display(message):
     if optout.is_opted_out() or message['id'] in shown_ids():  # exit intent armed in two tabs: once per browser
         return
-    panel.show(message, lambda: interaction('Message Clicked', message), lambda: interaction('Message Dismissed', message))
+    show_in(panel.show, message)
     displayed(message)
+
+
+def show_in(show, message):
+    """A channel's show(message, on_click, on_dismiss), its two callbacks tracking the interaction."""
+    return show(message, lambda: interaction('Message Clicked', message), lambda: interaction('Message Dismissed', message))
 
 
 def displayed(message):
