@@ -22,6 +22,13 @@ setTrackingOptOut = xng['setTrackingOptOut']
 optOutTracking = xng['optOutTracking']
 optInTracking = xng['optInTracking']
 isTrackingOptOut = xng['isTrackingOptOut']
+getTrackingConsent = xng['getTrackingConsent']
+clearTrackingConsent = xng['clearTrackingConsent']
+group = xng['group']
+alias = xng['alias']
+reset = xng['reset']
+getAnonymousId = xng['getAnonymousId']
+getUserId = xng['getUserId']
 
 
 def requestNotificationPermission():
