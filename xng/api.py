@@ -10,7 +10,7 @@ from xng import tracker
 from xng.browser import cookies, optout
 from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
-from xng.core.values import guard, has_key, is_array, type_of, warn
+from xng.core.values import guard, has_key, is_array, push, type_of, warn
 
 page = {'listening': False}
 
@@ -78,10 +78,10 @@ def replay(calls):
     ordered = []
     for call in calls:
         if call[0] == 'init':
-            ordered.push(call)
+            push(ordered, call)
     for call in calls:
         if call[0] != 'init':
-            ordered.push(call)
+            push(ordered, call)
     for call in ordered:
         if call[0] == 'serverOptOut':  # the stub changed the cookie; the collector may need to hear it
             guard('setTrackingOptOut', tracker.tell_server)(call[1][0])
