@@ -183,6 +183,8 @@ def test_frozen_prototypes_do_not_stop_xng(context, page, base_url, collector, b
     assert page.errors == []
 
 
+@pytest.mark.xfail(reason='issue 12 item 8: events.py copies properties by assignment, which a frozen '
+                          'Object.prototype refuses for its own names (the hardening fix)', strict=False)
 @pytest.mark.parametrize('build', ['xng.min.js'])
 def test_frozen_object_prototype_keeps_inherited_names_in_events(context, page, base_url, collector, build):
     route_js(context, base_url + '/t/' + build, BUILD / build)
