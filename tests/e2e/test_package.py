@@ -226,3 +226,37 @@ def test_the_types_reject_wrong_calls(typecheck):
     assert typecheck['code'] != 0
     flagged = {int(line) for name, line in typecheck['errors'] if name == 'bad.ts'}
     assert flagged == set(range(2, len(BAD_TS) + 1)), typecheck['output']  # every wrong line, and only those
+
+
+@pytest.mark.parametrize('bundle_name', ['xng.min.js', 'xng.core.min.js', 'xng.mjs', 'channels.mjs', 'chunks'])
+def test_source_maps_lead_back_to_the_python_files(bundle_name):
+    paths = sorted((ROOT / 'build' / 'chunks').glob('*.mjs')) if bundle_name == 'chunks' else [ROOT / 'build' / bundle_name]
+    assert paths
+    for path in paths:
+        assert path.read_text().rstrip().endswith('//# sourceMappingURL=%s.map' % path.name)
+        source_map = json.loads((path.parent / (path.name + '.map')).read_text())
+        python = {(path.parent / source).resolve(): content
+                  for source, content in zip(source_map['sources'], source_map['sourcesContent'])
+                  if source.endswith('.py')}
+        assert python, source_map['sources']
+        for file, content in python.items():
+            assert file.is_relative_to(ROOT / 'xng') and file.read_text() == content, file
+    if bundle_name == 'xng.min.js':
+        assert (ROOT / 'xng' / 'messaging.py') in python and (ROOT / 'xng' / 'tracker.py') in python
+    if bundle_name == 'xng.core.min.js':
+        assert (ROOT / 'xng' / 'tracker.py') in python and (ROOT / 'xng' / 'messaging.py') not in python
+
+
+def test_install_makes_the_global_and_replays_the_stub(context, page, base_url, collector, app):
+    code = bundle(app, "import {install} from 'xng';\nwindow.app = {xng: install()};\n", 'installed')
+    serve(context, base_url + PAGE, '<!doctype html><title>app</title><script src="/snippet.js"></script>'
+          '<script src="/t/queue.js"></script><script src="%s"></script>' % APP_JS)
+    context.route(base_url + '/t/queue.js', lambda route: route.fulfill(
+        status=200, content_type='text/javascript',
+        body="xng.init({endpoint: '/api/batch', pollInterval: 0}); xng.track('Queued Before Import');"))
+    context.route(base_url + APP_JS, lambda route: route.fulfill(status=200, content_type='text/javascript', body=code))
+    page.goto(base_url + PAGE)
+    page.wait_for_function('() => window.app !== undefined')
+    assert page.evaluate('window.xng === app.xng && xng.loaded === true')
+    collector.wait_for(['Queued Before Import'])
+    assert page.errors == []
