@@ -18,7 +18,8 @@ METHODS = [
     ['flush', tracker.flush], ['setTrackingOptOut', tracker.set_tracking_opt_out],
     ['optOutTracking', lambda: tracker.set_tracking_opt_out(True)],
     ['optInTracking', lambda: tracker.set_tracking_opt_out(False)],
-    ['isTrackingOptOut', optout.is_opted_out], ['requestNotificationPermission', notify.request_permission],
+    ['isTrackingOptOut', optout.is_opted_out], ['getTrackingConsent', tracker.get_tracking_consent],
+    ['clearTrackingConsent', tracker.clear_tracking_consent], ['requestNotificationPermission', notify.request_permission],
 ]
 api = {'version': VERSION, 'loaded': True}
 for method in METHODS:
