@@ -48,6 +48,26 @@ def point_maps_at_sources(stage):
         map_path.write_text(json.dumps(source_map))
 
 
+STUB = BUILD / 'stub'  # the loader stub's own Transcrypt run and stage, apart from the library's
+
+
+def build_stub():
+    """build/snippet.js (minified) and snippet.src.js (readable) from xng/stub.py, with its own shaken runtime.
+
+    A run of its own: the shaker keeps only the runtime the stub's modules reach, not the library's.
+    """
+    if STUB.exists():
+        shutil.rmtree(STUB)
+    STUB.mkdir(parents=True)
+    (STUB / 'stub_entry.py').write_text('import xng.stub\n')
+    run(TRANSCRYPT, '-b', '-n', '-xp', '.', STUB / 'stub_entry.py')
+    shake_target(STUB / '__target__')
+    entry = STUB / '__target__' / 'xng.stub.js'
+    for outfile, extra in ((BUILD / 'snippet.src.js', []), (BUILD / 'snippet.js', ['--minify'])):
+        run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
+            '--log-level=warning', '--outfile=%s' % outfile, *extra)
+
+
 def main():
     started = time.time()
     if TARGET.exists():  # stale modules of an earlier build would count as roots for the shaker
@@ -62,9 +82,7 @@ def main():
     entry = STAGE / 'main.js'
     bundle(entry, BUILD / 'xng.js', minify=False)
     bundle(entry, BUILD / 'xng.min.js', minify=True)
-    shutil.copy(ROOT / 'xng' / 'snippet.js', BUILD / 'snippet.src.js')
-    run(ESBUILD, 'xng/snippet.js', '--minify', '--target=es2020', '--log-level=warning',
-        '--outfile=%s' % (BUILD / 'snippet.js'))
+    build_stub()
     size = (BUILD / 'xng.min.js').stat().st_size
     print('built build/xng.min.js (%d bytes; runtime shaken %d -> %d) in %.1fs'
           % (size, before, after, time.time() - started))
