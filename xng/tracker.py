@@ -12,13 +12,14 @@ server response) drops the task's calls. One read then serves a burst of calls.
 from xng.browser import cookies, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
-from xng.core.values import push, guard, is_object, to_json, type_of, warn
+from xng.core.site import within
+from xng.core.values import push, guard, slice_of, is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
-                'respectGlobalPrivacyControl', 'respectDoNotTrack']
+                'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint', 'optOutByDefault']
 state = {'options': None, 'queue': None, 'pending': [], 'user_id': None, 'clean': False, 'checked': False,
          'dropped': 0}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
@@ -34,8 +35,11 @@ def init(options):
         warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     domain = options['cookieDomain']
-    if domain != None and type_of(domain) != 'string':  # noqa: E711
+    if domain != None and not cookies.valid_domain(domain):  # noqa: E711 -- a cookie it would write would vanish
         warn('xng.init: bad cookieDomain:', domain)
+        return False
+    if options['consentEndpoint'] != None and not urls.safe_url(options['consentEndpoint']):  # noqa: E711
+        warn('xng.init: bad consentEndpoint:', options['consentEndpoint'])
         return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
@@ -43,9 +47,7 @@ def init(options):
     state['options'] = options
     cookies.configure(domain)
     optout.configure(options)
-    # serverOptOut: the collector renews the cookie (with Set-Cookie, which Safari keeps longer)
-    optout.refresh({'read': cookies.read, 'write': renew_on_server, 'remove': cookies.erase}
-                   if options['serverOptOut'] == True else cookies.jar)  # noqa: E712
+    renew()
     if optout.is_opted_out():
         forget()
     else:
@@ -241,22 +243,53 @@ def set_tracking_opt_out(opted_out):
 
 
 def tell_server(opted_out):
-    """With serverOptOut, the collector also sets (or clears) the cookie by Set-Cookie."""
-    options = state['options']
-    if options != None and options['serverOptOut'] == True:  # noqa: E711,E712
-        transport.post_consent(consent_url(opted_out), None)
+    """With serverOptOut, the site's consent route also sets (or clears) the cookie by Set-Cookie."""
+    if state['options'] != None and uses_server():  # noqa: E711
+        post_consent(opted_out, None)
 
 
 def consent_url(opted_out):
-    return __new__(URL(state['options']['endpoint'], location.href)).origin + ('/api/opt-out' if opted_out else '/api/opt-in')
+    """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
+    options = state['options']
+    base = urls.safe_url(options['consentEndpoint']) or __new__(URL(options['endpoint'], location.href)).origin + '/api'
+    if slice_of(base, -1, None) == '/':
+        base = slice_of(base, 0, -1)
+    return base + ('/opt-out' if opted_out else '/opt-in')
 
 
-def renew_on_server(name, value, max_age_ms):
-    """Renew an SDK-written opt-out through the collector: a script rewrite would let Safari cut it to 7 days."""
-    # If the collector cannot be reached, renew from script (a shorter cookie beats a lapsed one), reading
-    # the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
-    transport.post_consent(consent_url(True), consent.created_at(value)).then(
-        lambda renewed: None if renewed else optout.refresh(cookies.jar))
+def uses_server():
+    """serverOptOut, where the server's Set-Cookie reaches this page's cookie: its host is this host, or lies
+    within the cookieDomain. Elsewhere (another host, no cookieDomain) the script writes the cookie itself."""
+    host = __new__(URL(consent_url(True))).hostname
+    return state['options']['serverOptOut'] == True and (  # noqa: E712
+        host == location.hostname or within(host, cookies.cookie_domain()))
+
+
+def post_consent(opted_out, created):
+    return transport.post_consent(consent_url(opted_out), created, state['options']['optOutByDefault'] == True)  # noqa: E712
+
+
+def renew():
+    """Renew an SDK-written opt-out for the lifetime it has left, through the server at most once a day.
+
+    A script rewrite would let Safari cut the cookie to 7 days, so with serverOptOut the server renews it,
+    and its Set-Cookie puts today's day in the value: later loads today send nothing. If the server cannot
+    be reached, the script renews it (a shorter cookie beats a lapsed one) with today's day all the same,
+    reading the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
+    """
+    if not uses_server():
+        optout.refresh(cookies.jar)
+        return
+    value = cookies.read(consent.OPT_OUT_COOKIE)
+    if consent.needs_renewal_today(value, Date.now()):
+        post_consent(True, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(today_jar))
+
+
+def renew_today(name, value, max_age_ms):
+    cookies.write(name, consent.renewed_value(consent.created_at(value), Date.now()), max_age_ms)
+
+
+today_jar = {'read': cookies.read, 'write': renew_today, 'remove': cookies.erase}
 
 
 def forget():
