@@ -15,13 +15,13 @@ Transcrypt's runtime methods onto the page's built-ins.
 """
 from xng.browser import cookies, optout
 from xng.core import consent
-from xng.core.values import index_of, is_array, push, type_of
+from xng.core.values import index_of, push, type_of
 
 TRACKING = ['page', 'track', 'identify', 'group', 'alias', 'reset']  # dropped by an opt-out
-QUEUED = ['init', 'page', 'track', 'identify', 'group', 'alias', 'reset']
+QUEUED = ['init'].concat(TRACKING)
 PROMISED = ['flush', 'requestNotificationPermission']  # a Promise, settled by the library
 queue = []
-stub = {'q': queue}
+stub = {'q': queue, '_xng': 1}  # _xng: the brand the library tells its own stub by
 state = {'configured': False, 'opted_in': False}
 
 
@@ -30,7 +30,8 @@ def configure(options):
     try:
         if state['configured'] or type_of(options['endpoint']) != 'string':
             return
-        cookies.configure(options['cookieDomain'])
+        domain = options['cookieDomain']
+        cookies.configure(domain if cookies.valid_domain(domain) else None)  # else host-only, as the library refuses it
         optout.configure(options)
         state['configured'] = True
     except:  # noqa: E722
@@ -48,9 +49,11 @@ def decide(opted_out):
 def set_opt_out(opted_out):
     if type_of(opted_out) != 'boolean':
         try:
-            console.warn('[xng] xng.setTrackingOptOut expects true or false; nothing changed. Got:', opted_out)
+            console.warn('[xng] xng.setTrackingOptOut: not a boolean, unchanged:', opted_out)
         except:  # noqa: E722
             pass
+        return
+    if optout.cross_site():  # a frame under another site: the decision is out of sight, nothing is written
         return
     if opted_out:  # nothing queued before an opt-out may ever be sent
         for at in range(len(queue) - 1, -1, -1):
@@ -83,18 +86,16 @@ def promised(method_name):
 
 
 def define(method_name, act):
-    """stub[name]: the stub's own act, or the library's method once it has loaded (a page may keep the stub's)."""
+    """stub[name]: the stub's own act, or the library's method once it has loaded (stub.impl): a page may keep the stub's."""
     def call(first, second):
-        live = window.xng
-        if live != stub and live and live.loaded == True:  # noqa: E712
-            return live[method_name](first, second)
-        return act(first, second)
+        return stub['impl'][method_name](first, second) if stub['impl'] else act(first, second)
     stub[method_name] = call
 
 
 def install():
-    present = window.xng
-    if present and (present.loaded == True or is_array(present.q)):  # noqa: E712 -- the library, or a stub, is here
+    # Our stub or library stays as it is, and another script's window.xng is left alone (the library warns
+    # about it). A named element (<div id="xng">) is no own property of window: install over it.
+    if window.xng and Object.getOwnPropertyDescriptor(window, 'xng'):
         return
     for method_name in QUEUED:
         define(method_name, queued(method_name))

@@ -16,14 +16,15 @@ on this page replays them in order; an opt-out, or leaving the page, drops them.
 from xng.browser import cookies, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
-from xng.core.values import push, guard, is_object, to_json, type_of, warn
+from xng.core.site import within
+from xng.core.values import push, guard, slice_of, is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 MAX_HELD = 100  # calls held while consent is pending (in memory only): the newest are kept
 OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
-                'respectGlobalPrivacyControl', 'respectDoNotTrack', 'optOutByDefault']
+                'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint', 'optOutByDefault']
 state = {'options': None, 'queue': None, 'pending': [], 'held': [], 'user_id': None, 'clean': False,
          'checked': False, 'dropped': 0, 'opted_in': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
@@ -39,8 +40,11 @@ def init(options):
         warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     domain = options['cookieDomain']
-    if domain != None and type_of(domain) != 'string':  # noqa: E711
+    if domain != None and not cookies.valid_domain(domain):  # noqa: E711 -- a cookie it would write would vanish
         warn('xng.init: bad cookieDomain:', domain)
+        return False
+    if options['consentEndpoint'] != None and not urls.safe_url(options['consentEndpoint']):  # noqa: E711
+        warn('xng.init: bad consentEndpoint:', options['consentEndpoint'])
         return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
@@ -48,9 +52,7 @@ def init(options):
     state['options'] = options
     cookies.configure(domain)
     optout.configure(options)
-    # serverOptOut: the collector renews the cookie (with Set-Cookie, which Safari keeps longer)
-    optout.refresh({'read': cookies.read, 'write': renew_on_server, 'remove': cookies.erase}
-                   if options['serverOptOut'] == True else cookies.jar)  # noqa: E712
+    renew()
     if state['opted_in'] and optout.status() == consent.PENDING:  # optInTracking() before init: the mode is known now
         optout.write(False)
         tell_server(False)
@@ -282,22 +284,57 @@ def clear_tracking_consent():
 
 
 def tell_server(opted_out):
-    """With serverOptOut, the collector also sets (or clears) the cookie by Set-Cookie."""
-    options = state['options']
-    if options != None and options['serverOptOut'] == True:  # noqa: E711,E712
-        transport.post_consent(consent_url(opted_out), None)
+    """With serverOptOut, the site's consent route also sets (or clears) the cookie by Set-Cookie."""
+    if state['options'] != None and uses_server():  # noqa: E711
+        post_consent(opted_out, None)
 
 
 def consent_url(opted_out):
-    return __new__(URL(state['options']['endpoint'], location.href)).origin + ('/api/opt-out' if opted_out else '/api/opt-in')
+    """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
+    options = state['options']
+    base = urls.safe_url(options['consentEndpoint']) or __new__(URL(options['endpoint'], location.href)).origin + '/api'
+    if slice_of(base, -1, None) == '/':
+        base = slice_of(base, 0, -1)
+    return base + ('/opt-out' if opted_out else '/opt-in')
 
 
-def renew_on_server(name, value, max_age_ms):
-    """Renew an SDK-written decision through the collector: a script rewrite would let Safari cut it to 7 days."""
-    # If the collector cannot be reached, renew from script (a shorter cookie beats a lapsed one), reading
-    # the cookie again: an opposite decision made meanwhile has deleted it, and it must stay deleted.
-    transport.post_consent(consent_url(name == consent.OPT_OUT_COOKIE), consent.created_at(value)).then(
-        lambda renewed: None if renewed else optout.refresh(cookies.jar))
+def uses_server():
+    """serverOptOut, where the server's Set-Cookie reaches this page's cookie: its host is this host, or lies
+    within the cookieDomain. Elsewhere (another host, no cookieDomain) the script writes the cookie itself."""
+    host = __new__(URL(consent_url(True))).hostname
+    return state['options']['serverOptOut'] == True and (  # noqa: E712
+        host == location.hostname or within(host, cookies.cookie_domain()))
+
+
+def post_consent(opted_out, created):
+    return transport.post_consent(consent_url(opted_out), created, state['options']['optOutByDefault'] == True)  # noqa: E712
+
+
+def renew():
+    """Renew the SDK-written decision (the opt-out, or with optOutByDefault the opt-in) for the lifetime it has
+    left, through the server at most once a day.
+
+    A script rewrite would let Safari cut the cookie to 7 days, so with serverOptOut the server renews it,
+    and its Set-Cookie puts today's day in the value: later loads today send nothing. If the server cannot
+    be reached, the script renews it (a shorter cookie beats a lapsed one) with today's day all the same,
+    reading the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
+    """
+    if not uses_server():
+        optout.refresh(cookies.jar)
+        return
+    opted_out = cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711 -- it wins: the opt-in is not renewed then
+    if not opted_out and not optout.mode['by_default']:
+        return
+    value = cookies.read(consent.OPT_OUT_COOKIE if opted_out else consent.OPT_IN_COOKIE)
+    if consent.needs_renewal_today(value, Date.now()):
+        post_consent(opted_out, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(today_jar))
+
+
+def renew_today(name, value, max_age_ms):
+    cookies.write(name, consent.renewed_value(consent.created_at(value), Date.now()), max_age_ms)
+
+
+today_jar = {'read': cookies.read, 'write': renew_today, 'remove': cookies.erase}
 
 
 def forget():
