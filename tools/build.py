@@ -127,8 +127,9 @@ def build_stub():
     entry = STUB / '__target__' / 'xng.stub.js'
     run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
         '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.src.js'))
+    # external: the map is written, but the snippet (inlined in pages) carries no sourceMappingURL line
     run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', '--minify',
-        '--sourcemap', '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.js'))
+        '--sourcemap=external', '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.js'))
 
 
 def main():

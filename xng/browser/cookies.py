@@ -40,8 +40,8 @@ def read(name):
 def read_in(raw, name):
     """Like read(), from a document.cookie string already read in this same call."""
     value = cookie_value(raw, name)
-    if value == None and name in memory:  # noqa: E711
-        return memory[name]
+    if value == None:  # noqa: E711
+        return memory[name]  # undefined (== None) when not there: no `in`, which needs a runtime helper
     return value
 
 
@@ -66,8 +66,7 @@ def write(name, value, max_age_ms):
     """Set a cookie for the configured domain; keep it in memory if the browser does not."""
     assign(name + '=' + value + attributes(max_age_ms, cookie_domain()))
     if cookie_value(raw_cookies(), name) == value:
-        if name in memory:
-            del memory[name]
+        del memory[name]
     else:
         memory[name] = value
 
@@ -78,8 +77,7 @@ def erase(name):
     domain = cookie_domain()
     if domain:
         assign(name + '=' + attributes(0, domain))
-    if name in memory:
-        del memory[name]
+    del memory[name]
 
 
 def cookie_domain():
