@@ -4,7 +4,7 @@ The shape follows Segment's HTTP batch API so that any collector speaking it can
 Property values JSON cannot encode (functions, BigInt, symbols, cycles) are dropped one by one, not
 the whole event, and huge values are cut so that an event always fits in a beacon.
 """
-from xng.core.values import push, slice_of, appended, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
+from xng.core.values import push, slice_of, appended, blank, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
 
 VERSION = '0.1.0'
 MAX_STRING = 8192        # characters kept of one string value
@@ -54,7 +54,7 @@ def clean_list(items, max_string, ancestors, budget):
 
 
 def clean_object(obj, max_string, ancestors, budget):
-    out = {}
+    out = blank()  # keys such as 'constructor' survive a frozen Object.prototype
     names = keys_of(obj)
     for index in range(min(len(names), MAX_ITEMS)):
         key = names[index]
@@ -118,8 +118,10 @@ def event_bytes(event):
 
 def page_fields(properties, page):
     """A page event: the page's url, path, title and referrer, overridable by the caller's properties."""
-    merged = {'url': page['url'], 'path': page['path'], 'title': page['title'], 'referrer': page['referrer']}
+    merged = blank()
     extra = clean_properties(properties)
+    for key in ['url', 'path', 'title', 'referrer']:
+        merged[key] = page[key]
     for key in keys_of(extra):
         merged[key] = extra[key]
     return {'type': 'page', 'event': 'Viewed Page', 'properties': merged}
