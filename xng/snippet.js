@@ -6,7 +6,7 @@
  * The cookie it writes is the one xng/core/consent.py and xng/browser/cookies.py write. */
 (function (w, d) {
   if (w.xng) return;
-  var NAME = 'xng.tracking-opt-out', LIFETIME_S = 730 * 86400, TRACKING = /^(page|track|identify)$/;
+  var NAME = 'xng.tracking-opt-out', LIFETIME_S = 730 * 86400, TRACKING = /^(page|track|identify|group|alias|reset)$/;
   var q = [], x = { q: q };
 
   // The first init with a string endpoint, its options read once, inside try: a page's Proxy or
@@ -26,9 +26,17 @@
   function cookies() {
     try { return d.cookie; } catch (e) { return null; }
   }
+  function value(name) {
+    var all = cookies(), found = null;
+    if (all != null) (';' + all).split(';').forEach(function (c) {
+      var at = c.indexOf('=');
+      if (at < 0) at = c.length;
+      if (found == null && c.slice(0, at).trim() == name) found = c.slice(at + 1);
+    });
+    return found;
+  }
   function present(name) {
-    var all = cookies();
-    return all != null && (';' + all).split(';').some(function (c) { return c.split('=')[0].trim() == name; });
+    return value(name) != null;
   }
   function set(cookie) {
     try { d.cookie = cookie; } catch (e) {}
@@ -73,11 +81,18 @@
     x.memoryOptOut = flag && !present(NAME) ? true : undefined;
     q.push(['serverOptOut', [flag]]);
   }
-  ['init', 'page', 'track', 'identify'].forEach(function (method) {
-    x[method] = function (a, b) {
-      if (method == 'init' || !optedOut()) q.push([method, [a, b]]);
+  ['init', 'page', 'track', 'identify', 'group', 'alias', 'reset'].forEach(function (method) {
+    x[method] = function (a, b, c) {
+      if (method == 'init' || !optedOut()) q.push([method, [a, b, c]]);
     };
   });
+  // The ids as the library will read them, or null while opted out (reading creates none).
+  x.getAnonymousId = function () {
+    return optedOut() ? null : value('xng.anonymous-id') || null;
+  };
+  x.getUserId = function () {
+    try { return optedOut() ? null : localStorage.getItem('xng.user-id'); } catch (e) { return null; }
+  };
   ['flush', 'requestNotificationPermission'].forEach(function (method) {
     x[method] = function () {
       return new Promise(function (resolve) { q.push([method, [], resolve]); });

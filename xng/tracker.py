@@ -1,4 +1,4 @@
-"""The tracking client: init, page/track/identify, flush and the opt-out, wired to the browser adapters.
+"""The tracking client: init, page/track/identify/group/alias/reset, flush and the opt-out, wired to the browser adapters.
 
 Every call checks the opt-out first. While opted out a call is a no-op that only makes sure
 nothing of the visitor's is left: no request, no timer, no cookie or storage write.
@@ -9,7 +9,7 @@ on page exit). The opt-out cookie is read at the first call of a task and read a
 before any id is written or anything queued: an opt-out made meanwhile (any tab, page code, a
 server response) drops the task's calls. One read then serves a burst of calls.
 """
-from xng.browser import cookies, optout, page, storage, transport
+from xng.browser import cookies, history, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
 from xng.core.values import push, guard, is_object, to_json, type_of, warn
@@ -17,8 +17,8 @@ from xng.core.values import push, guard, is_object, to_json, type_of, warn
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
-OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
-                'respectGlobalPrivacyControl', 'respectDoNotTrack']
+OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain', 'messagesEndpoint', 'pollInterval',
+                'serverOptOut', 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'trackPageViews']
 state = {'options': None, 'queue': None, 'pending': [], 'user_id': None, 'clean': False, 'checked': False,
          'dropped': 0}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
@@ -37,6 +37,13 @@ def init(options):
     if domain != None and type_of(domain) != 'string':  # noqa: E711
         warn('xng.init: bad cookieDomain:', domain)
         return False
+    if not keyed(options):
+        warn('xng.init: bad writeKey or authorization:', options)
+        return False
+    views = options['trackPageViews']
+    if views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
+        warn('xng.init: bad trackPageViews:', views)
+        return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
         return False
@@ -53,6 +60,10 @@ def init(options):
         drain()  # the calls made before init
     for hook in hooks['init']:
         hook(options)
+    if views == 'history':  # a same-document navigation to another path or query: a page view
+        history.watch(lambda: page_view(None, None, None))
+    if views:
+        page_view(None, None, None)
     return True
 
 
@@ -62,6 +73,22 @@ def snapshot(options):
     for key in OPTION_NAMES:
         copy[key] = options[key]
     return copy
+
+
+def keyed(options):
+    """Resolve the write key (apiKey is its old name) and the Basic header; False if either is bad."""
+    key = options['apiKey'] if options['writeKey'] == None else options['writeKey']  # noqa: E711
+    options['writeKey'] = key
+    basic = options['authorization']
+    options['authorization'] = None
+    if key != None and type_of(key) != 'string' or basic != None and (basic != 'basic' or key == None):  # noqa: E711
+        return False
+    if basic:
+        try:  # as RudderStack reads it: the write key as user name, no password
+            options['authorization'] = 'Basic ' + btoa(key + ':')
+        except:  # noqa: E722 -- btoa throws beyond Latin-1
+            return False
+    return True
 
 
 def start():
@@ -86,9 +113,11 @@ def adopt(persisted):
 
 
 def send_events(batch, keepalive, done):
+    """One batch, in analytics-next's envelope: {batch, sentAt, writeKey}."""
+    options = state['options']
     body = {'batch': batch, 'sentAt': page.now_iso()}
-    if type_of(state['options']['apiKey']) == 'string':
-        body['apiKey'] = state['options']['apiKey']
+    if options['writeKey'] != None:  # noqa: E711
+        body['writeKey'] = options['writeKey']
 
     def answered(status, retry_after):
         done(status, retry_after)
@@ -96,7 +125,7 @@ def send_events(batch, keepalive, done):
             for hook in hooks['sent']:
                 hook()
 
-    transport.post_batch(state['options']['endpoint'], to_json(body), keepalive, answered)
+    transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
 
 
 def record(fields):
@@ -131,23 +160,40 @@ def drain():
     state['queue']['dropped'] += state['dropped']  # the queue's one warning counts them with its own
     state['dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
-    for call in calls:
-        user = call['fields']['userId']
-        if user != None:  # noqa: E711 -- identify(): it and later events carry the new id
-            state['user_id'] = user
-            storage.write(storage.USER_ID_KEY, user)
-            ids['userId'] = user
-        event = events.build(call['fields'], ids, call['page'], call['time'], page.uuid())
+    for call in calls:  # each call carries the identity current where it stands among them
+        fields = call['fields']
+        if fields['type'] == 'reset':  # logout: no user, a new anonymous id, for the calls after it
+            set_user_id(None)
+            ids = {'anonymousId': new_anonymous_id(), 'userId': None}
+            continue
+        if fields['type'] == 'identify':  # it and later events carry the new id
+            set_user_id(fields['userId'])
+            ids['userId'] = fields['userId']
+        event = events.build(fields, ids, page.environment(call['page']), call['time'], page.uuid(),
+                             state['options']['writeKey'])
         queue.enqueue_checked(state['queue'], event)
 
 
 safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning
 
 
-def page_view(properties):
-    if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: bad properties, dropped:', properties)
-    record(events.page_fields(properties, page.context()))
+def page_view(category, name, properties):
+    """Segment's forms: page(), page(name), page(name, properties), page(category, name, properties?), page(properties)."""
+    if is_object(category) and name == None and properties == None:  # noqa: E711
+        properties = category
+        category = None
+    elif name == None and properties == None or is_object(name) and properties == None:  # noqa: E711
+        properties = name
+        name = category
+        category = None
+    if not (is_text(category) and is_text(name)) or properties != None and not is_object(properties):  # noqa: E711
+        warn('xng.page: bad arguments, not sent:', [category, name, properties])
+        return
+    record(events.page_fields(category, name, properties, page.context()))
+
+
+def is_text(value):
+    return value == None or type_of(value) == 'string'  # noqa: E711
 
 
 def track(event_name, properties):
@@ -160,19 +206,48 @@ def track(event_name, properties):
 
 
 def identify(user_id, traits):
-    if type_of(user_id) == 'number' and isFinite(user_id):
-        user_id = String(user_id)
-    if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
-        warn('xng.identify: bad userId, not sent:', user_id)
+    user_id = id_of('identify', user_id)
+    if user_id != None:  # noqa: E711
+        record(events.identify_fields(traits, user_id))
+
+
+def group(group_id, traits):
+    group_id = id_of('group', group_id)
+    if group_id != None:  # noqa: E711
+        record(events.group_fields(group_id, traits))
+
+
+def alias(user_id, previous_id):
+    """The visitor's new id `user_id` is the same person as `previous_id` (default: the current id)."""
+    user_id = id_of('alias', user_id)
+    if user_id == None:  # noqa: E711
         return
-    record(events.identify_fields(traits, user_id))
+    previous = None if previous_id == None else id_of('alias', previous_id)  # noqa: E711
+    if previous != None or previous_id == None:  # noqa: E711
+        record(events.alias_fields(user_id, previous))
+
+
+def reset():
+    """Logout: later calls have no user id and a new anonymous id; calls made before keep theirs."""
+    record({'type': 'reset'})
+
+
+def id_of(method, value):
+    """A user or group id as a string (a finite number is turned into one), or None after one warning."""
+    if type_of(value) == 'number' and isFinite(value):
+        value = String(value)
+    if type_of(value) != 'string' or value == '' or len(value) > MAX_USER_ID:
+        warn('xng.' + method + ': bad id, not sent:', value)
+        return None
+    return value
 
 
 def anonymous_id(raw):
     """The id in the cookie, read at each use: an opt-out in another tab deletes it, and a new one starts."""
-    known = cookies.read_in(raw, ANONYMOUS_ID_COOKIE)
-    if known:
-        return known
+    return cookies.read_in(raw, ANONYMOUS_ID_COOKIE) or new_anonymous_id()
+
+
+def new_anonymous_id():
     fresh = page.uuid()
     cookies.write(ANONYMOUS_ID_COOKIE, fresh, ANONYMOUS_ID_MS)
     return fresh
@@ -181,6 +256,27 @@ def anonymous_id(raw):
 def user_id():
     """The id identify() stored, read at each use for the same reason (in memory where storage throws)."""
     return storage.read(storage.USER_ID_KEY) if storage.area() else state['user_id']
+
+
+def set_user_id(user):
+    state['user_id'] = user
+    if user == None:  # noqa: E711
+        storage.erase(storage.USER_ID_KEY)
+    else:
+        storage.write(storage.USER_ID_KEY, user)
+
+
+def get_anonymous_id():
+    """The current anonymous id, or None while opted out or before one exists; reading never creates one."""
+    safe_drain()  # this task's calls first: a reset() among them has already changed it
+    raw = cookies.raw_cookies()
+    return None if optout.opted_out_in(raw) else cookies.read_in(raw, ANONYMOUS_ID_COOKIE) or None
+
+
+def get_user_id():
+    """The current user id, or None while opted out or before identify()."""
+    safe_drain()
+    return None if optout.is_opted_out() else user_id()
 
 
 def on_storage(event):
