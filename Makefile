@@ -34,7 +34,7 @@ demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0
 demo-https: build ## The demo, plus HTTPS with a self-signed certificate on port 8443
 	PORT=$(PORT) $(PY) -m demo_site.server --https-port 8443
 
-test: build ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budget
+test: build bench/node_modules/.installed ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budget
 	$(PY) tools/check_size.py
 	$(PY) -m pytest -q tests
 
