@@ -37,12 +37,9 @@ def init(options):
     if domain != None and type_of(domain) != 'string':  # noqa: E711
         warn('xng.init: bad cookieDomain:', domain)
         return False
-    if not keyed(options):
-        warn('xng.init: bad writeKey or authorization:', options)
-        return False
     views = options['trackPageViews']
-    if views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
-        warn('xng.init: bad trackPageViews:', views)
+    if not keyed(options) or views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
+        warn('xng.init: bad writeKey/authorization/trackPageViews:', options)
         return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
@@ -61,7 +58,7 @@ def init(options):
     for hook in hooks['init']:
         hook(options)
     if views == 'history':  # a same-document navigation to another path or query: a page view
-        history.watch(lambda: page_view(None, None, None))
+        history.watch(page_view)
     if views:
         page_view(None, None, None)
     return True
@@ -78,17 +75,11 @@ def snapshot(options):
 def keyed(options):
     """Resolve the write key (apiKey is its old name) and the Basic header; False if either is bad."""
     key = options['apiKey'] if options['writeKey'] == None else options['writeKey']  # noqa: E711
-    options['writeKey'] = key
     basic = options['authorization']
-    options['authorization'] = None
-    if key != None and type_of(key) != 'string' or basic != None and (basic != 'basic' or key == None):  # noqa: E711
-        return False
-    if basic:
-        try:  # as RudderStack reads it: the write key as user name, no password
-            options['authorization'] = 'Basic ' + btoa(key + ':')
-        except:  # noqa: E722 -- btoa throws beyond Latin-1
-            return False
-    return True
+    options['writeKey'] = key
+    # As RudderStack reads it: the write key as user name, no password (btoa throws beyond Latin-1).
+    options['authorization'] = 'Basic ' + btoa(key + ':') if basic == 'basic' and type_of(key) == 'string' else None
+    return is_text(key) and (basic == None or options['authorization'] != None)  # noqa: E711
 
 
 def start():
@@ -179,13 +170,13 @@ safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a 
 
 def page_view(category, name, properties):
     """Segment's forms: page(), page(name), page(name, properties), page(category, name, properties?), page(properties)."""
-    if is_object(category) and name == None and properties == None:  # noqa: E711
-        properties = category
-        category = None
-    elif name == None and properties == None or is_object(name) and properties == None:  # noqa: E711
+    if properties == None and (name == None or is_object(name)):  # noqa: E711 -- one or two arguments: no category
         properties = name
         name = category
         category = None
+    if properties == None and is_object(name):  # noqa: E711 -- page(properties)
+        properties = name
+        name = None
     if not (is_text(category) and is_text(name)) or properties != None and not is_object(properties):  # noqa: E711
         warn('xng.page: bad arguments, not sent:', [category, name, properties])
         return
@@ -266,17 +257,18 @@ def set_user_id(user):
         storage.write(storage.USER_ID_KEY, user)
 
 
+def current(read):
+    """An id as read(): None while opted out or before it exists; reading never creates one."""
+    safe_drain()  # this task's calls first: an identify() or reset() among them has already changed it
+    return None if optout.is_opted_out() else read() or None
+
+
 def get_anonymous_id():
-    """The current anonymous id, or None while opted out or before one exists; reading never creates one."""
-    safe_drain()  # this task's calls first: a reset() among them has already changed it
-    raw = cookies.raw_cookies()
-    return None if optout.opted_out_in(raw) else cookies.read_in(raw, ANONYMOUS_ID_COOKIE) or None
+    return current(lambda: cookies.read(ANONYMOUS_ID_COOKIE))
 
 
 def get_user_id():
-    """The current user id, or None while opted out or before identify()."""
-    safe_drain()
-    return None if optout.is_opted_out() else user_id()
+    return current(user_id)
 
 
 def on_storage(event):

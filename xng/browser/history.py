@@ -10,43 +10,32 @@ from org.transcrypt.stubs.browser import __pragma__
 from xng.browser import page
 from xng.core.values import guard
 
-last = {'url': None, 'key': None, 'changed': None}
-
 
 def watch(changed):
     """Call changed() after each navigation to another path or query, with page's referrer set to the previous URL."""
-    last['changed'] = changed
-    moved()
+    last = {'url': location.href, 'key': location.pathname + location.search}
+
+    def check():
+        previous = last['url']  # the URL before this navigation: the referrer of the view it makes
+        last['url'] = location.href
+        key = location.pathname + location.search
+        if key != last['key']:
+            last['key'] = key
+            page.state['referrer'] = previous
+            changed()
+
+    on_change = guard('history', check)
     navigation = window.navigation
     if navigation:
         navigation.addEventListener('currententrychange', on_change)
         return
-    for name in ['pushState', 'replaceState']:
-        wrap(name)
+    wrap('pushState', on_change)
+    wrap('replaceState', on_change)
     window.addEventListener('popstate', on_change)
 
 
-def moved():
-    """Whether the path or the query differs from the last one seen; the last URL becomes the referrer."""
-    key = location.pathname + location.search
-    other = key != last['key']
-    if other and last['url'] != None:  # noqa: E711
-        page.state['referrer'] = last['url']
-    last['key'] = key
-    last['url'] = location.href
-    return other
-
-
-def check():
-    if moved():
-        last['changed']()
-
-
-on_change = guard('history', check)
-
-
-def wrap(name):
-    """history[name] as the page had it, then our check, which cannot fail the page's call."""
+def wrap(name, on_change):
+    """history[name] as the page had it, then on_change(), which cannot fail the page's call (guarded)."""
     original = history[name]
     try:
         history[name] = __pragma__('js', '{}', '''function () {

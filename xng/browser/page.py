@@ -1,39 +1,30 @@
 """What the page tells about itself (the page, the browser, the campaign), and fresh ids and times."""
-CAMPAIGN_KEYS = ['source', 'medium', 'campaign', 'term', 'content']  # utm_*; Segment names utm_campaign 'name'
+from xng.core.values import slice_of
 # The referrer of a single-page app's later views is its previous URL (history.py sets it), not document.referrer.
-state = {'referrer': None, 'timezone': None}
+state = {'referrer': None}
 
 
 def context():
     """The page at the time of a call."""
-    referrer = state['referrer']
     return {'url': location.href, 'path': location.pathname, 'search': location.search, 'title': document.title,
-            'referrer': document.referrer if referrer == None else referrer}  # noqa: E711
+            'referrer': state['referrer'] or document.referrer}
 
 
 def environment(at):
     """The context of an event made on page `at`, as analytics-next's enrichment has it (library aside)."""
-    found = {'page': at, 'userAgent': navigator.userAgent, 'locale': navigator.language}
-    if timezone():
-        found['timezone'] = state['timezone']
-    campaign = {}
-    params = __new__(URLSearchParams(at['search']))
-    for key in CAMPAIGN_KEYS:
-        value = params.js_get('utm_' + key)
-        if value != None:  # noqa: E711
-            campaign['name' if key == 'campaign' else key] = value
-            found['campaign'] = campaign
-    return found
-
-
-def timezone():
-    """The IANA time zone, asked once: Intl is slow to ask, and the zone does not change under a page."""
-    if state['timezone'] == None:  # noqa: E711
+    if state['timezone'] == None:  # noqa: E711 -- asked once (Intl is slow to ask); undefined, and left out, without Intl
         try:
             state['timezone'] = Intl.DateTimeFormat().resolvedOptions().timeZone
-        except:  # noqa: E722 -- no Intl: no timezone, as analytics-next
-            state['timezone'] = ''
-    return state['timezone']
+        except:  # noqa: E722
+            pass
+    found = {'page': at, 'userAgent': navigator.userAgent, 'locale': navigator.language, 'timezone': state['timezone']}
+    campaign = {}
+    for pair in __new__(URLSearchParams(at['search'])):  # every utm_* parameter, utm_campaign as name, as analytics-next
+        if pair[0].startsWith('utm_'):
+            key = slice_of(pair[0], 4, None)
+            campaign['name' if key == 'campaign' else key] = pair[1]
+            found['campaign'] = campaign
+    return found
 
 
 def now_iso():

@@ -19,8 +19,6 @@ SHORT_STRING = 256       # the string limit used when an event is still too larg
 MAX_VALUES = 16384
 DROP = {}                # the marker for a value JSON cannot encode (compared by identity)
 LIBRARY = {'name': 'xng', 'version': VERSION}
-PAGE_KEYS = ['url', 'path', 'search', 'title', 'referrer']  # what a page event's properties start from
-FIELD_KEYS = ['event', 'name', 'category', 'properties', 'traits', 'groupId', 'userId', 'previousId']
 
 
 def clean(value, max_string, ancestors, budget):
@@ -98,8 +96,8 @@ def build(fields, ids, context, timestamp, message_id, write_key):
     }
     if ids['userId'] != None:  # noqa: E711
         event['userId'] = ids['userId']
-    for key in FIELD_KEYS:  # an alias's userId is its own (the new id), not the current one
-        if has_key(fields, key) and fields[key] != None:  # noqa: E711
+    for key in keys_of(fields):  # name, properties, traits, groupId...; an alias's userId is its own (the new id)
+        if fields[key] != None:  # noqa: E711
             event[key] = fields[key]
     if fields['type'] == 'alias' and not has_key(event, 'previousId'):  # the spec requires it
         event['previousId'] = ids['userId'] or ids['anonymousId']
@@ -129,9 +127,10 @@ def event_bytes(event):
 
 
 def page_fields(category, name, properties, page):
-    """A page event: `name` and `category` top-level and in the properties, which start from the page's."""
+    """A page event: `name` and `category` top-level and in the properties, which start from the page's own
+    (url, path, search, title, referrer)."""
     merged = {}
-    for key in PAGE_KEYS:
+    for key in keys_of(page):
         merged[key] = page[key]
     extra = clean_properties(properties)
     for key in keys_of(extra):
