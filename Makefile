@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-SOURCES := $(shell find xng -name '*.py' -not -path '*/__target__/*') xng/snippet.js tools/build.py tools/shake_runtime.py
+SOURCES := $(shell find xng -name '*.py' -not -path '*/__target__/*') tools/build.py tools/shake_runtime.py
 
 .DEFAULT_GOAL := help
 

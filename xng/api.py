@@ -34,7 +34,8 @@ METHODS = [
     ['flush', tracker.flush], ['setTrackingOptOut', tracker.set_tracking_opt_out],
     ['optOutTracking', lambda: tracker.set_tracking_opt_out(True)],
     ['optInTracking', lambda: tracker.set_tracking_opt_out(False)],
-    ['isTrackingOptOut', optout.is_opted_out],
+    ['isTrackingOptOut', optout.is_opted_out], ['getTrackingConsent', tracker.get_tracking_consent],
+    ['clearTrackingConsent', tracker.clear_tracking_consent],
 ]  # requestNotificationPermission: added by the entry, with the channels (notify) or without_channels
 api = {'version': VERSION, 'loaded': True}
 
@@ -100,12 +101,19 @@ def replay(calls):
 def install(wire):
     """Become window.xng (taking over the loader stub's queue); `wire` connects the channels, or is None."""
     stub = window.xng
+    if stub and not Object.getOwnPropertyDescriptor(window, 'xng'):  # a named element (<div id="xng">): no global
+        stub = None
     if stub and stub.loaded == True:  # noqa: E712
         warn('loaded twice; this copy stays idle:', VERSION)
+        return
+    if stub and not stub._xng and not is_array(stub.q):  # another script's window.xng (q: a stub before the brand)
+        warn('window.xng belongs to another script; xng is not installed:', VERSION)
         return
     if stub and stub.memoryOptOut == True:  # noqa: E712 -- the stub could not write the cookie (sandboxed frame)
         cookies.memory[OPT_OUT_COOKIE] = '1'
     window.xng = api
+    if stub:
+        stub.impl = api  # stub methods the page took before the load forward here (xng/stub.py)
     if wire:
         wire()
     listen()

@@ -6,6 +6,7 @@ text/plain body, GET without custom headers), so a collector on another origin n
 unless the site asks for Basic auth (init({authorization: 'basic'}), as RudderStack reads the key).
 """
 from xng.browser import cookies, optout
+from xng.core.consent import day_of
 from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
@@ -84,7 +85,7 @@ def get_json(url, done):
         done(None)
 
 
-def post_consent(url, created):
+def post_consent(url, created, opt_out_by_default):
     """Ask the collector to set or clear the opt-out cookie with Set-Cookie (Safari keeps those longer).
 
     The one request that bypasses the gate: it carries the opt-out itself and no tracking data. With a
@@ -92,7 +93,10 @@ def post_consent(url, created):
     subdomain, which an opt-in on any of them deletes), not a host-only one. `created` renews an
     opt-out with its original creation time.
     """
-    body = to_json({'domain': cookies.cookie_domain() or None, 'created': created})
+    if optout.cross_site():  # the decision is out of sight in a frame under another site: nothing leaves
+        return consent['chain']
+    body = to_json({'domain': cookies.cookie_domain() or None, 'created': consent_day(created),
+                    'optOutByDefault': opt_out_by_default})
 
     def post():
         # No Referer: an opted-out visitor's renewal must not tell the collector which page they are on.
@@ -102,3 +106,7 @@ def post_consent(url, created):
     # One at a time, in order: the collector's last Set-Cookie must be the visitor's last choice.
     consent['chain'] = consent['chain'].then(post)
     return consent['chain']
+
+
+def consent_day(created):
+    return None if created == None else day_of(created)  # noqa: E711
