@@ -40,7 +40,7 @@ demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0
 demo-https: build ## The demo, plus HTTPS with a self-signed certificate on port 8443
 	PORT=$(PORT) $(PY) -m demo_site.server --https-port 8443
 
-test: build browser ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budgets
+test: build browser bench/node_modules/.installed ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budgets
 	$(PY) tools/check_size.py
 	$(PY) -m pytest -q tests
 

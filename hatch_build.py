@@ -17,8 +17,10 @@ NEEDS = ('building xng from source needs the compiled scripts in build/, made by
 
 
 def assets(build):
-    """The shipped files of build/: the scripts and their maps (not the staging folder)."""
-    return sorted(path for path in build.iterdir() if path.is_file() and path.name.endswith(ASSET_SUFFIXES))
+    """The shipped files of build/: the scripts, their maps and the ES modules' shared chunks (not the staging folders)."""
+    chunks = build / 'chunks'
+    files = list(build.iterdir()) + (list(chunks.iterdir()) if chunks.is_dir() else [])
+    return sorted(path for path in files if path.is_file() and path.name.endswith(ASSET_SUFFIXES))
 
 
 def python_with_transcrypt(root):
@@ -51,4 +53,4 @@ class AssetsHook(BuildHookInterface):
         build = ensure_built(Path(self.root))
         folder = 'xng/static/' if self.target_name == 'wheel' else 'build/'
         for path in assets(build):
-            build_data['force_include'][str(path)] = folder + path.name
+            build_data['force_include'][str(path)] = folder + path.relative_to(build).as_posix()

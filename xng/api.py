@@ -29,6 +29,8 @@ def without_channels():
 
 METHODS = [
     ['init', init], ['page', tracker.page_view], ['track', tracker.track], ['identify', tracker.identify],
+    ['group', tracker.group], ['alias', tracker.alias], ['reset', tracker.reset],
+    ['getAnonymousId', tracker.get_anonymous_id], ['getUserId', tracker.get_user_id],
     ['flush', tracker.flush], ['setTrackingOptOut', tracker.set_tracking_opt_out],
     ['optOutTracking', lambda: tracker.set_tracking_opt_out(True)],
     ['optInTracking', lambda: tracker.set_tracking_opt_out(False)],
@@ -91,7 +93,7 @@ def replay(calls):
             warn('unknown queued method, skipped:', call[0])
             continue
         args = call[1]
-        result = api[call[0]](args[0], args[1])
+        result = api[call[0]](args[0], args[1], args[2])  # three: page(category, name, properties)
         if len(call) > 2 and call[2]:
             call[2](result)  # the stub's Promise for flush() and friends
 

@@ -70,12 +70,12 @@ def clear_consent():
 
 
 def queued(method_name):
-    def call(first, second):
+    def call(first, second, third):  # three: page(category, name, properties)
         if method_name == 'init':
             configure(first)
         elif optout.status() == consent.DENIED:  # pending: kept, the library holds them until a decision
             return
-        push(queue, [method_name, [first, second]])
+        push(queue, [method_name, [first, second, third]])
     return call
 
 
@@ -87,8 +87,8 @@ def promised(method_name):
 
 def define(method_name, act):
     """stub[name]: the stub's own act, or the library's method once it has loaded (stub.impl): a page may keep the stub's."""
-    def call(first, second):
-        return stub['impl'][method_name](first, second) if stub['impl'] else act(first, second)
+    def call(first, second, third):
+        return stub['impl'][method_name](first, second, third) if stub['impl'] else act(first, second, third)
     stub[method_name] = call
 
 

@@ -1,4 +1,4 @@
-"""The tracking client: init, page/track/identify, flush and the opt-out, wired to the browser adapters.
+"""The tracking client: init, page/track/identify/group/alias/reset, flush and the opt-out, wired to the browser adapters.
 
 Every call checks the opt-out first. While opted out a call is a no-op that only makes sure
 nothing of the visitor's is left: no request, no timer, no cookie or storage write.
@@ -13,7 +13,7 @@ With optOutByDefault a visitor who has not chosen yet is 'pending': opted out, e
 are held in page memory only (`held`, the newest MAX_HELD), never written anywhere, until an opt-in
 on this page replays them in order; an opt-out, or leaving the page, drops them.
 """
-from xng.browser import cookies, optout, page, storage, transport
+from xng.browser import cookies, history, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
 from xng.core.site import within
@@ -23,8 +23,9 @@ ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 MAX_HELD = 100  # calls held while consent is pending (in memory only): the newest are kept
-OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
-                'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint', 'optOutByDefault']
+OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain', 'messagesEndpoint', 'pollInterval',
+                'serverOptOut', 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint',
+                'optOutByDefault', 'trackPageViews']
 state = {'options': None, 'queue': None, 'pending': [], 'held': [], 'user_id': None, 'clean': False,
          'checked': False, 'dropped': 0, 'opted_in': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
@@ -46,6 +47,10 @@ def init(options):
     if options['consentEndpoint'] != None and not urls.safe_url(options['consentEndpoint']):  # noqa: E711
         warn('xng.init: bad consentEndpoint:', options['consentEndpoint'])
         return False
+    views = options['trackPageViews']
+    if not keyed(options) or views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
+        warn('xng.init: bad writeKey/authorization/trackPageViews:', options)
+        return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
         return False
@@ -64,6 +69,10 @@ def init(options):
         drain()  # the calls made before init
     for hook in hooks['init']:
         hook(options)
+    if views == 'history':  # a same-document navigation to another path or query: a page view
+        history.watch(page_view)
+    if views:
+        page_view(None, None, None)
     return True
 
 
@@ -73,6 +82,16 @@ def snapshot(options):
     for key in OPTION_NAMES:
         copy[key] = options[key]
     return copy
+
+
+def keyed(options):
+    """Resolve the write key (apiKey is its old name) and the Basic header; False if either is bad."""
+    key = options['apiKey'] if options['writeKey'] == None else options['writeKey']  # noqa: E711
+    basic = options['authorization']
+    options['writeKey'] = key
+    # As RudderStack reads it: the write key as user name, no password (btoa throws beyond Latin-1).
+    options['authorization'] = 'Basic ' + btoa(key + ':') if basic == 'basic' and type_of(key) == 'string' else None
+    return is_text(key) and (basic == None or options['authorization'] != None)  # noqa: E711
 
 
 def start():
@@ -97,9 +116,11 @@ def adopt(persisted):
 
 
 def send_events(batch, keepalive, done):
+    """One batch, in analytics-next's envelope: {batch, sentAt, writeKey}."""
+    options = state['options']
     body = {'batch': batch, 'sentAt': page.now_iso()}
-    if type_of(state['options']['apiKey']) == 'string':
-        body['apiKey'] = state['options']['apiKey']
+    if options['writeKey'] != None:  # noqa: E711
+        body['writeKey'] = options['writeKey']
 
     def answered(status, retry_after):
         done(status, retry_after)
@@ -107,7 +128,7 @@ def send_events(batch, keepalive, done):
             for hook in hooks['sent']:
                 hook()
 
-    transport.post_batch(state['options']['endpoint'], to_json(body), keepalive, answered)
+    transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
 
 
 def record(fields):
@@ -155,23 +176,40 @@ def drain():
     state['queue']['dropped'] += state['dropped']  # the queue's one warning counts them with its own
     state['dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
-    for call in calls:
-        user = call['fields']['userId']
-        if user != None:  # noqa: E711 -- identify(): it and later events carry the new id
-            state['user_id'] = user
-            storage.write(storage.USER_ID_KEY, user)
-            ids['userId'] = user
-        event = events.build(call['fields'], ids, call['page'], call['time'], page.uuid())
+    for call in calls:  # each call carries the identity current where it stands among them
+        fields = call['fields']
+        if fields['type'] == 'reset':  # logout: no user, a new anonymous id, for the calls after it
+            set_user_id(None)
+            ids = {'anonymousId': new_anonymous_id(), 'userId': None}
+            continue
+        if fields['type'] == 'identify':  # it and later events carry the new id
+            set_user_id(fields['userId'])
+            ids['userId'] = fields['userId']
+        event = events.build(fields, ids, page.environment(call['page']), call['time'], page.uuid(),
+                             state['options']['writeKey'])
         queue.enqueue_checked(state['queue'], event)
 
 
 safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning
 
 
-def page_view(properties):
-    if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: bad properties, dropped:', properties)
-    record(events.page_fields(properties, page.context()))
+def page_view(category, name, properties):
+    """Segment's forms: page(), page(name), page(name, properties), page(category, name, properties?), page(properties)."""
+    if properties == None and (name == None or is_object(name)):  # noqa: E711 -- one or two arguments: no category
+        properties = name
+        name = category
+        category = None
+    if properties == None and is_object(name):  # noqa: E711 -- page(properties)
+        properties = name
+        name = None
+    if not (is_text(category) and is_text(name)) or properties != None and not is_object(properties):  # noqa: E711
+        warn('xng.page: bad arguments, not sent:', [category, name, properties])
+        return
+    record(events.page_fields(category, name, properties, page.context()))
+
+
+def is_text(value):
+    return value == None or type_of(value) == 'string'  # noqa: E711
 
 
 def track(event_name, properties):
@@ -184,19 +222,48 @@ def track(event_name, properties):
 
 
 def identify(user_id, traits):
-    if type_of(user_id) == 'number' and isFinite(user_id):
-        user_id = String(user_id)
-    if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
-        warn('xng.identify: bad userId, not sent:', user_id)
+    user_id = id_of('identify', user_id)
+    if user_id != None:  # noqa: E711
+        record(events.identify_fields(traits, user_id))
+
+
+def group(group_id, traits):
+    group_id = id_of('group', group_id)
+    if group_id != None:  # noqa: E711
+        record(events.group_fields(group_id, traits))
+
+
+def alias(user_id, previous_id):
+    """The visitor's new id `user_id` is the same person as `previous_id` (default: the current id)."""
+    user_id = id_of('alias', user_id)
+    if user_id == None:  # noqa: E711
         return
-    record(events.identify_fields(traits, user_id))
+    previous = None if previous_id == None else id_of('alias', previous_id)  # noqa: E711
+    if previous != None or previous_id == None:  # noqa: E711
+        record(events.alias_fields(user_id, previous))
+
+
+def reset():
+    """Logout: later calls have no user id and a new anonymous id; calls made before keep theirs."""
+    record({'type': 'reset'})
+
+
+def id_of(method, value):
+    """A user or group id as a string (a finite number is turned into one), or None after one warning."""
+    if type_of(value) == 'number' and isFinite(value):
+        value = String(value)
+    if type_of(value) != 'string' or value == '' or len(value) > MAX_USER_ID:
+        warn('xng.' + method + ': bad id, not sent:', value)
+        return None
+    return value
 
 
 def anonymous_id(raw):
     """The id in the cookie, read at each use: an opt-out in another tab deletes it, and a new one starts."""
-    known = cookies.read_in(raw, ANONYMOUS_ID_COOKIE)
-    if known:
-        return known
+    return cookies.read_in(raw, ANONYMOUS_ID_COOKIE) or new_anonymous_id()
+
+
+def new_anonymous_id():
     fresh = page.uuid()
     cookies.write(ANONYMOUS_ID_COOKIE, fresh, ANONYMOUS_ID_MS)
     return fresh
@@ -205,6 +272,28 @@ def anonymous_id(raw):
 def user_id():
     """The id identify() stored, read at each use for the same reason (in memory where storage throws)."""
     return storage.read(storage.USER_ID_KEY) if storage.area() else state['user_id']
+
+
+def set_user_id(user):
+    state['user_id'] = user
+    if user == None:  # noqa: E711
+        storage.erase(storage.USER_ID_KEY)
+    else:
+        storage.write(storage.USER_ID_KEY, user)
+
+
+def current(read):
+    """An id as read(): None while opted out or before it exists; reading never creates one."""
+    safe_drain()  # this task's calls first: an identify() or reset() among them has already changed it
+    return None if optout.is_opted_out() else read() or None
+
+
+def get_anonymous_id():
+    return current(lambda: cookies.read(ANONYMOUS_ID_COOKIE))
+
+
+def get_user_id():
+    return current(user_id)
 
 
 def on_storage(event):

@@ -23,22 +23,24 @@ def load(context, page, base_url, path='/t/wire.html', html=None, csp=STRICT_CSP
 def test_event_fields_and_batch_envelope(context, page, base_url, collector, log):
     load(context, page, base_url)
     page.evaluate("""() => {
-        xng.init({endpoint: '/api/batch', apiKey: 'key-1'});
+        xng.init({endpoint: '/api/batch', writeKey: 'key-1'});
         xng.page({section: 'news'}); xng.track('Viewed Product', {sku: 'A1', price: 9.5}); xng.identify('u-9', {plan: 'pro'});
         xng.track('After Identify');
         return xng.flush();
     }""")
     body = log.batches()[0]
-    assert body['apiKey'] == 'key-1'
+    assert set(body) == {'writeKey', 'batch', 'sentAt'} and body['writeKey'] == 'key-1'
     datetime.fromisoformat(body['sentAt'].replace('Z', '+00:00'))
     page_event, track, identify, after = body['batch']
     for event in body['batch']:
         uuid.UUID(event['messageId'])
         uuid.UUID(event['anonymousId'])
         datetime.fromisoformat(event['timestamp'].replace('Z', '+00:00'))
+        assert event['writeKey'] == 'key-1'
         assert event['context']['library'] == {'name': 'xng', 'version': '0.1.0'}
-        assert event['context']['page'] == {'url': base_url + '/t/wire.html?q=1', 'path': '/t/wire.html',
+        assert event['context']['page'] == {'url': base_url + '/t/wire.html?q=1', 'path': '/t/wire.html', 'search': '?q=1',
                                             'title': 'Wire Test', 'referrer': base_url + '/from.html'}
+        assert set(event['context']) == {'page', 'library', 'userAgent', 'locale', 'timezone'}  # no utm_*: no campaign
     assert len({e['anonymousId'] for e in body['batch']}) == 1
     assert len({e['messageId'] for e in body['batch']}) == 4
     assert page_event['type'] == 'page' and page_event['properties']['section'] == 'news'

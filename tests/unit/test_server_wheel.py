@@ -39,9 +39,12 @@ def test_the_wheel_holds_only_the_xng_package_and_the_built_scripts(dist):
                                                       + '.dist-info'}
     assert {'xng/server.py', 'xng/core/consent.py', 'xng/core/values.py', 'xng/static/xng.min.js',
             'xng/static/xng.min.js.map', 'xng/static/snippet.js'} <= set(names)
-    if (ROOT / 'build' / 'xng.core.min.js').is_file():
-        assert 'xng/static/xng.core.min.js' in names
-    assert not any(name.startswith(('xng/browser/', 'xng/__target__', 'xng/static/stage')) for name in names)
+    for built in (ROOT / 'build').glob('*.*js'):  # xng.core.min.js, the ES modules, when the build makes them
+        assert 'xng/static/' + built.name in names
+    for chunk in (ROOT / 'build').glob('chunks/*.mjs'):  # what the ES modules import
+        assert 'xng/static/chunks/' + chunk.name in names
+    assert not any(name.startswith(('xng/browser/', 'xng/__target__', 'xng/static/stage', 'xng/static/transcrypt'))
+                   for name in names)
     sdist, = dist.glob('xng-*.tar.gz')
     assert sdist.stat().st_size > 0
 

@@ -387,7 +387,7 @@ def check_bundle_runs(result):
     (request,) = result['sent']
     assert request['url'] == 'https://collector.example/api/batch'
     body = request['body']
-    assert body['apiKey'] == 'key-1' and re.match(r'\d{4}-\d\d-\d\dT', body['sentAt'])
+    assert body['writeKey'] == 'key-1' and re.match(r'\d{4}-\d\d-\d\dT', body['sentAt'])
     (event,) = body['batch']
     assert event['type'] == 'track' and event['event'] == 'Added Product'
     assert event['properties'] == {'sku': 'MUG-7', 'price': 12.5}

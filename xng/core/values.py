@@ -156,9 +156,9 @@ def is_domain_name(value):
 
 def guard(method_name, method):
     """`method` as the page (or a timer) calls it: a failure becomes one warning, never an exception."""
-    def call(first, second):
+    def call(first, second, third):  # three: page(category, name, properties)
         try:
-            return method(first, second)
+            return method(first, second, third)
         except:  # noqa: E722 -- native JS errors included
             warn('failed; the page is unaffected:', 'xng.' + method_name)
     return call
