@@ -20,6 +20,10 @@ from xng.core.values import index_of, push, type_of
 TRACKING = ['page', 'track', 'identify', 'group', 'alias', 'reset']  # dropped by an opt-out
 QUEUED = ['init'].concat(TRACKING)
 PROMISED = ['flush', 'requestNotificationPermission']  # a Promise, settled by the library
+# The ids as the library keeps them (tracker.ANONYMOUS_ID_COOKIE, storage.USER_ID_KEY: tests/unit/test_stub_build.py
+# holds them equal); not imported, so that the stub stays free of the tracker and storage modules.
+ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
+USER_ID_KEY = 'xng.user-id'
 queue = []
 stub = {'q': queue, '_xng': 1}  # _xng: the brand the library tells its own stub by
 state = {'configured': False, 'opted_in': False}
@@ -69,6 +73,14 @@ def clear_consent():
     state['opted_in'] = False
 
 
+def known_id(read):
+    """An id as the library will read it, or None while not granted (reading creates none)."""
+    try:
+        return None if optout.is_opted_out() else read() or None
+    except:  # noqa: E722 -- localStorage throws in sandboxed frames
+        return None
+
+
 def queued(method_name):
     def call(first, second, third):  # three: page(category, name, properties)
         if method_name == 'init':
@@ -107,8 +119,8 @@ def install():
     define('isTrackingOptOut', optout.is_opted_out)
     define('getTrackingConsent', optout.status)
     define('clearTrackingConsent', clear_consent)
-    define('getAnonymousId', lambda: None)
-    define('getUserId', lambda: None)
+    define('getAnonymousId', lambda: known_id(lambda: cookies.read(ANONYMOUS_ID_COOKIE)))
+    define('getUserId', lambda: known_id(lambda: localStorage.getItem(USER_ID_KEY)))
     window.xng = stub
 
 

@@ -33,6 +33,16 @@ def test_the_stub_takes_its_rules_from_the_library_modules():
     assert 'xng.tracking-' not in source and '730' not in source and 'globalPrivacyControl' not in source
 
 
+def test_the_stub_reads_the_ids_the_library_keeps():
+    def constant(path, name):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == name for t in node.targets):
+                return ast.literal_eval(node.value)
+    stub = ROOT / 'xng' / 'stub.py'
+    assert constant(stub, 'ANONYMOUS_ID_COOKIE') == constant(ROOT / 'xng' / 'tracker.py', 'ANONYMOUS_ID_COOKIE')
+    assert constant(stub, 'USER_ID_KEY') == constant(ROOT / 'xng' / 'browser' / 'storage.py', 'USER_ID_KEY')
+
+
 def test_the_built_stub_touches_no_built_in():
     code = built()
     assert not re.search(r'prototype', code)
