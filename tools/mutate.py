@@ -1,0 +1,303 @@
+"""`make mutate`: prove that the tests guard the opt-out promise, one curated mutant at a time.
+
+Each mutant (tests/mutants/*.py, a list MUTANTS of plain dicts) is one small, plausible bug that
+breaks one rule the README states:
+
+    {'id': 'transport-gate', 'rule': 'the transport reads the opt-out right before a request leaves',
+     'file': 'xng/browser/transport.py', 'function': 'post_batch',
+     'find': 'if optout.is_opted_out():', 'replace': 'if False:',
+     'tests': ['tests/e2e/test_promise.py::test_a_cookie_set_just_before_the_send_stops_it']}
+
+`function` names the `def` (Python) or `function` (JavaScript) that holds the rule; `find` must
+occur exactly once in it (in all of that name's definitions together: a CPython twin under
+__pragma__('skip') is a second definition). `function: None` searches the whole file (a constant).
+A mutant whose function, text or tests are not found is STALE: the code moved, update the mutant.
+
+For each mutant, in one scratch copy of the worktree (with .venv and node_modules symlinked, the
+file restored between mutants): apply it, build if it touches what the build reads, run its named
+tests with -x; if they all pass, run the whole suite. A mutant is killed by the first failing test,
+or SURVIVED. Before the mutants, the named tests run once on the unmutated code: a test that fails
+there would "kill" every mutant and prove nothing.
+
+    .venv/bin/python tools/mutate.py                 # every mutant
+    MUTANTS=transport-gate,stub-gpc make mutate      # a subset (ids, comma-separated)
+    BASELINE=0 make mutate                           # skip the unmutated run of the named tests
+    .venv/bin/python tools/mutate.py --check         # only place each mutant and find its tests (a second)
+
+Exit status: 0 only when every mutant was killed (no survivor, no stale or broken mutant).
+"""
+import os
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS_DIR = ROOT / 'tests' / 'mutants'
+LINKED = ['.venv', 'node_modules']
+FIELDS = ('id', 'rule', 'file', 'function', 'find', 'replace', 'tests')
+
+
+def load_mutants():
+    """Every MUTANTS list in tests/mutants/*.py (files starting with _ excepted), checked for shape."""
+    mutants = []
+    for path in sorted(MUTANTS_DIR.glob('*.py')):
+        if path.name.startswith('_'):
+            continue
+        for mutant in runpy.run_path(str(path)).get('MUTANTS', []):
+            missing = [field for field in FIELDS if field not in mutant]
+            if missing or not mutant['tests']:
+                raise SystemExit('%s: mutant %r lacks %s' % (path.name, mutant.get('id'), missing or ['tests']))
+            mutants.append(dict(mutant, source=path.name))
+    seen = set()
+    for mutant in mutants:
+        if mutant['id'] in seen:
+            raise SystemExit('two mutants have the id %r' % mutant['id'])
+        seen.add(mutant['id'])
+    return mutants
+
+
+def indent_of(line):
+    return len(line) - len(line.lstrip())
+
+
+def function_spans(lines, name, javascript):
+    """(start, end) line ranges of every definition of `name`: the def line and the lines indented under it."""
+    if javascript:
+        pattern = re.compile(r'^\s*(async\s+)?function\s+%s\s*\(' % re.escape(name))
+    else:
+        pattern = re.compile(r'^\s*(async\s+)?def\s+%s\s*\(' % re.escape(name))
+    spans = []
+    for start, line in enumerate(lines):
+        if not pattern.match(line):
+            continue
+        depth = indent_of(line)
+        end = start + 1
+        while end < len(lines) and (not lines[end].strip() or indent_of(lines[end]) > depth):
+            end += 1
+        spans.append((start, end))
+    return spans
+
+
+def mutate_text(source, mutant):
+    """The source with the mutant applied, or (None, why) when it cannot be placed exactly once."""
+    if mutant['function'] is None:
+        regions = [(0, len(source))]
+        where = mutant['file']
+    else:
+        lines = source.splitlines(keepends=True)
+        offsets = [0]
+        for line in lines:
+            offsets.append(offsets[-1] + len(line))
+        spans = function_spans(lines, mutant['function'], mutant['file'].endswith('.js'))
+        if not spans:
+            return None, 'no function %s in %s' % (mutant['function'], mutant['file'])
+        regions = [(offsets[start], offsets[end]) for start, end in spans]
+        where = '%s in %s' % (mutant['function'], mutant['file'])
+    hits = []
+    for begin, end in regions:
+        at = source.find(mutant['find'], begin, end)
+        while at >= 0 and at + len(mutant['find']) <= end:
+            hits.append(at)
+            at = source.find(mutant['find'], at + 1, end)
+    if len(hits) != 1:
+        return None, '%r occurs %d times in %s (must be once)' % (mutant['find'], len(hits), where)
+    at = hits[0]
+    return source[:at] + mutant['replace'] + source[at + len(mutant['find']):], None
+
+
+def touches_build(relative):
+    return relative.startswith('xng/') or relative in ('tools/build.py', 'tools/shake_runtime.py')
+
+
+class Scratch:
+    """One copy of the worktree, reused: the mutated file is restored after each mutant."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix='xng-mutate-'))
+        listed = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=ROOT,
+                                capture_output=True, check=True).stdout.decode().split('\0')
+        for relative in listed:
+            source = ROOT / relative
+            if not relative or relative in LINKED or not source.is_file() or source.is_symlink():
+                continue
+            (self.dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, self.dir / relative)
+        for name in LINKED:
+            (self.dir / name).symlink_to((ROOT / name).resolve())
+        self.python = str(self.dir / '.venv' / 'bin' / 'python')
+        self.built_clean = False
+
+    def build(self):
+        result = subprocess.run([self.python, 'tools/build.py'], cwd=self.dir, capture_output=True, text=True)
+        return result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+
+    def ensure_clean_build(self):
+        if not self.built_clean:
+            ok, output = self.build()
+            if not ok:
+                raise SystemExit('the unmutated code does not build:\n' + output)
+            self.built_clean = True
+
+    def pytest(self, targets):
+        """(exit code, first failing test id or None, output tail) of pytest -x on `targets`."""
+        report = self.dir / 'mutate-report.xml'
+        if report.exists():
+            report.unlink()
+        command = [self.python, '-m', 'pytest', '-x', '-q', '-p', 'no:cacheprovider', '--junitxml', str(report)] + targets
+        result = subprocess.run(command, cwd=self.dir, capture_output=True, text=True)
+        return result.returncode, first_failure(report), (result.stdout + result.stderr)[-3000:]
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def first_failure(report):
+    if not report.exists():
+        return None
+    for case in ElementTree.parse(report).iter('testcase'):
+        if case.find('failure') is not None or case.find('error') is not None:
+            path = (case.get('file') or case.get('classname', '').replace('.', '/') + '.py')
+            return '%s::%s' % (path, case.get('name'))
+    return None
+
+
+def run_mutant(scratch, mutant, log):
+    """(verdict, detail): verdict is KILLED, SURVIVED, STALE or BROKEN."""
+    target = scratch.dir / mutant['file']
+    if not target.exists():
+        return 'STALE', 'no file %s' % mutant['file']
+    original = target.read_text()
+    mutated, why = mutate_text(original, mutant)
+    if mutated is None:
+        return 'STALE', why
+    builds = touches_build(mutant['file'])
+    if not builds:
+        scratch.ensure_clean_build()
+    # The CPython unit tests read the sources, not the build: run them first, and build only if they pass.
+    unit = [test for test in mutant['tests'] if test.startswith('tests/unit/')]
+    rest = [test for test in mutant['tests'] if test not in unit]
+    try:
+        target.write_text(mutated)
+        for tests in (unit, rest):
+            if not tests:
+                continue
+            if tests is rest and builds:
+                scratch.built_clean = False
+                ok, output = scratch.build()
+                if not ok:
+                    log('    build failed:\n' + output)
+                    return 'BROKEN', 'the mutant does not build'
+            code, failed, output = scratch.pytest(tests)
+            if code in (4, 5):  # usage error / nothing collected: a named test is gone
+                return 'STALE', 'named tests not found: ' + output.strip().splitlines()[-1]
+            if code != 0:
+                return 'KILLED', failed or 'pytest exit %d' % code
+        if builds and scratch.built_clean:  # only unit tests were named: the suite needs the mutant's build
+            scratch.built_clean = False
+            ok, output = scratch.build()
+            if not ok:
+                return 'BROKEN', 'the mutant does not build'
+        log('    named tests pass on the mutant: running the whole suite')
+        code, failed, output = scratch.pytest(['tests'])
+        if code != 0:
+            return 'KILLED', (failed or 'pytest exit %d' % code) + ' (not named)'
+        return 'SURVIVED', ''
+    finally:
+        target.write_text(original)
+
+
+def baseline(scratch, mutants, log):
+    """The named tests on the unmutated code: each must pass, or it proves nothing."""
+    scratch.ensure_clean_build()
+    targets = sorted({test for mutant in mutants for test in mutant['tests']})
+    log('baseline: %d named tests on the unmutated code' % len(targets))
+    command = [scratch.python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'] + targets
+    result = subprocess.run(command, cwd=scratch.dir, capture_output=True, text=True)
+    if result.returncode != 0:
+        log((result.stdout + result.stderr)[-4000:])
+        return False
+    return True
+
+
+def check(mutants):
+    """--check: place every mutant and find every named test in the worktree, without running anything."""
+    problems = 0
+    for mutant in mutants:
+        path = ROOT / mutant['file']
+        why = None if path.exists() else 'no file %s' % mutant['file']
+        if why is None:
+            mutated, why = mutate_text(path.read_text(), mutant)
+        for test in mutant['tests']:
+            file, _, name = test.partition('::')
+            name = name.split('[')[0]
+            if not (ROOT / file).exists() or (name and not re.search(r'^\s*def %s\(' % re.escape(name),
+                                                                      (ROOT / file).read_text(), re.M)):
+                why = (why + '; ' if why else '') + 'no test ' + test
+        if why:
+            problems += 1
+            print('STALE %s: %s' % (mutant['id'], why))
+    print('%d mutants, %d stale' % (len(mutants), problems))
+    return 1 if problems else 0
+
+
+def main():
+    started = time.time()
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    mutants = load_mutants()
+    if '--check' in sys.argv[1:]:
+        return check(mutants)
+    wanted = [name.strip() for name in os.environ.get('MUTANTS', '').split(',') if name.strip()]
+    if wanted:
+        unknown = sorted(set(wanted) - {mutant['id'] for mutant in mutants})
+        if unknown:
+            raise SystemExit('no such mutants: %s' % ', '.join(unknown))
+        mutants = [mutant for mutant in mutants if mutant['id'] in wanted]
+    # Those the build does not read first, on one clean build; then those it does, a build each.
+    mutants.sort(key=lambda mutant: touches_build(mutant['file']))
+    scratch = Scratch()
+    log('scratch copy: %s' % scratch.dir)
+    results = []
+    try:
+        if os.environ.get('BASELINE', '1') != '0' and not baseline(scratch, mutants, log):
+            log('the named tests fail on the unmutated code: fix them first')
+            return 2
+        for number, mutant in enumerate(mutants, 1):
+            log('[%d/%d] %s: %s' % (number, len(mutants), mutant['id'], mutant['rule']))
+            began = time.time()
+            verdict, detail = run_mutant(scratch, mutant, log)
+            log('    %s %s (%.0fs)' % (verdict, detail, time.time() - began))
+            results.append((mutant, verdict, detail))
+    finally:
+        scratch.remove()
+    print_table(results, time.time() - started)
+    return 0 if all(verdict == 'KILLED' for _, verdict, _ in results) else 1
+
+
+def print_table(results, seconds):
+    rows = [('mutant', 'rule', 'killed by')]
+    for mutant, verdict, detail in results:
+        rows.append((mutant['id'], mutant['rule'], detail if verdict == 'KILLED' else '%s %s' % (verdict, detail)))
+    widths = [min(max(len(row[column]) for row in rows), limit) for column, limit in ((0, 28), (1, 60))]
+    print()
+    for row in rows:
+        rule = row[1] if len(row[1]) <= widths[1] else row[1][:widths[1] - 3] + '...'
+        print('%-*s  %-*s  %s' % (widths[0], row[0], widths[1], rule, row[2]))
+    killed = sum(1 for _, verdict, _ in results if verdict == 'KILLED')
+    counts = {}
+    for _, verdict, _ in results:
+        counts[verdict] = counts.get(verdict, 0) + 1
+    total = len(results)
+    print()
+    print('score: %d/%d killed (%.0f%%); %s; %.0f s' % (
+        killed, total, 100.0 * killed / total if total else 100.0,
+        ', '.join('%s %d' % (verdict.lower(), count) for verdict, count in sorted(counts.items())), seconds))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
