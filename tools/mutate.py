@@ -182,13 +182,14 @@ def run_mutant(scratch, mutant, log):
     # The CPython unit tests read the sources, not the build: run them first, and build only if they pass.
     unit = [test for test in mutant['tests'] if test.startswith('tests/unit/')]
     rest = [test for test in mutant['tests'] if test not in unit]
+    built = False
     try:
         target.write_text(mutated)
         for tests in (unit, rest):
             if not tests:
                 continue
             if tests is rest and builds:
-                scratch.built_clean = False
+                scratch.built_clean, built = False, True
                 ok, output = scratch.build()
                 if not ok:
                     log('    build failed:\n' + output)
@@ -198,7 +199,7 @@ def run_mutant(scratch, mutant, log):
                 return 'STALE', 'named tests not found: ' + output.strip().splitlines()[-1]
             if code != 0:
                 return 'KILLED', failed or 'pytest exit %d' % code
-        if builds and scratch.built_clean:  # only unit tests were named: the suite needs the mutant's build
+        if builds and not built:  # only unit tests were named: the suite needs the mutant's build
             scratch.built_clean = False
             ok, output = scratch.build()
             if not ok:
@@ -225,25 +226,32 @@ def baseline(scratch, mutants, log):
     return True
 
 
+def problem(mutant):
+    """Why the mutant cannot run on the worktree as it is (its code or a named test moved), else None."""
+    path = ROOT / mutant['file']
+    why = [] if path.exists() else ['no file %s' % mutant['file']]
+    if not why:
+        mutated, reason = mutate_text(path.read_text(), mutant)
+        why += [reason] if reason else []
+    for test in mutant['tests']:
+        file, _, name = test.partition('::')
+        name = name.split('[')[0]
+        source = (ROOT / file).read_text() if (ROOT / file).is_file() else ''
+        if not source or (name and not re.search(r'^\s*def %s\(' % re.escape(name), source, re.M)):
+            why.append('no test ' + test)
+    return '; '.join(why) or None
+
+
 def check(mutants):
     """--check: place every mutant and find every named test in the worktree, without running anything."""
-    problems = 0
+    stale = 0
     for mutant in mutants:
-        path = ROOT / mutant['file']
-        why = None if path.exists() else 'no file %s' % mutant['file']
-        if why is None:
-            mutated, why = mutate_text(path.read_text(), mutant)
-        for test in mutant['tests']:
-            file, _, name = test.partition('::')
-            name = name.split('[')[0]
-            if not (ROOT / file).exists() or (name and not re.search(r'^\s*def %s\(' % re.escape(name),
-                                                                      (ROOT / file).read_text(), re.M)):
-                why = (why + '; ' if why else '') + 'no test ' + test
+        why = problem(mutant)
         if why:
-            problems += 1
+            stale += 1
             print('STALE %s: %s' % (mutant['id'], why))
-    print('%d mutants, %d stale' % (len(mutants), problems))
-    return 1 if problems else 0
+    print('%d mutants, %d stale' % (len(mutants), stale))
+    return 1 if stale else 0
 
 
 def main():
@@ -260,11 +268,17 @@ def main():
         mutants = [mutant for mutant in mutants if mutant['id'] in wanted]
     # Those the build does not read first, on one clean build; then those it does, a build each.
     mutants.sort(key=lambda mutant: touches_build(mutant['file']))
+    results = []
+    for mutant in list(mutants):
+        why = problem(mutant)
+        if why:
+            log('STALE %s: %s' % (mutant['id'], why))
+            results.append((mutant, 'STALE', why))
+            mutants.remove(mutant)
     scratch = Scratch()
     log('scratch copy: %s' % scratch.dir)
-    results = []
     try:
-        if os.environ.get('BASELINE', '1') != '0' and not baseline(scratch, mutants, log):
+        if mutants and os.environ.get('BASELINE', '1') != '0' and not baseline(scratch, mutants, log):
             log('the named tests fail on the unmutated code: fix them first')
             return 2
         for number, mutant in enumerate(mutants, 1):
