@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BUDGET = 8192
+BUDGET = 10240
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / 'build'
 CHANNEL_MODULES = ['xng.messaging.js', 'xng.core.messages.js', 'xng.browser.channels.panel.js',

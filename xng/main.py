@@ -10,7 +10,7 @@ from xng.browser.channels import notify
 from xng.browser import cookies, optout
 from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
-from xng.core.values import guard, has_key, is_array, type_of, warn
+from xng.core.values import push, guard, has_key, is_array, type_of, warn
 
 
 METHODS = [
@@ -29,10 +29,10 @@ def replay(calls):
     ordered = []
     for call in calls:
         if call[0] == 'init':
-            ordered.append(call)
+            push(ordered, call)
     for call in calls:
         if call[0] != 'init':
-            ordered.append(call)
+            push(ordered, call)
     for call in ordered:
         if call[0] == 'serverOptOut':  # the stub changed the cookie; the collector may need to hear it
             guard('setTrackingOptOut', tracker.tell_server)(call[1][0])
