@@ -30,6 +30,7 @@ import os
 import re
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,19 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTANTS_DIR = ROOT / 'tests' / 'mutants'
 LINKED = ['.venv', 'node_modules']
 FIELDS = ('id', 'rule', 'file', 'function', 'find', 'replace', 'tests')
+
+
+def run(command, cwd):
+    """(exit code, output) of a command in its own process group, killed with it if the runner is stopped."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        output, _ = process.communicate()
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    return process.returncode, output
 
 
 def load_mutants():
@@ -134,8 +148,8 @@ class Scratch:
         self.built_clean = False
 
     def build(self):
-        result = subprocess.run([self.python, 'tools/build.py'], cwd=self.dir, capture_output=True, text=True)
-        return result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+        code, output = run([self.python, 'tools/build.py'], self.dir)
+        return code == 0, output[-2000:]
 
     def ensure_clean_build(self):
         if not self.built_clean:
@@ -150,8 +164,8 @@ class Scratch:
         if report.exists():
             report.unlink()
         command = [self.python, '-m', 'pytest', '-x', '-q', '-p', 'no:cacheprovider', '--junitxml', str(report)] + targets
-        result = subprocess.run(command, cwd=self.dir, capture_output=True, text=True)
-        return result.returncode, first_failure(report), (result.stdout + result.stderr)[-3000:]
+        code, output = run(command, self.dir)
+        return code, first_failure(report), output[-3000:]
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -219,9 +233,9 @@ def baseline(scratch, mutants, log):
     targets = sorted({test for mutant in mutants for test in mutant['tests']})
     log('baseline: %d named tests on the unmutated code' % len(targets))
     command = [scratch.python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'] + targets
-    result = subprocess.run(command, cwd=scratch.dir, capture_output=True, text=True)
-    if result.returncode != 0:
-        log((result.stdout + result.stderr)[-4000:])
+    code, output = run(command, scratch.dir)
+    if code != 0:
+        log(output[-4000:])
         return False
     return True
 
@@ -255,6 +269,7 @@ def check(mutants):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(143))  # kill PID: the scratch copy goes too
     started = time.time()
     log = lambda text: print(text, flush=True)  # noqa: E731
     mutants = load_mutants()
