@@ -24,7 +24,9 @@ there would "kill" every mutant and prove nothing.
     BASELINE=0 make mutate                           # skip the unmutated run of the named tests
     .venv/bin/python tools/mutate.py --check         # only place each mutant and find its tests (a second)
 
-Exit status: 0 only when every mutant was killed (no survivor, no stale or broken mutant).
+A named test that fails on the unmutated code proves nothing: it is left out of its mutants (and
+reported), and the run exits non-zero. Exit status: 0 only when every mutant was killed by its
+tests with every named test passing on the unmutated code (no survivor, no stale or broken mutant).
 """
 import os
 import re
@@ -171,17 +173,29 @@ class Scratch:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def first_failure(report):
+def failures(report):
+    """The ids (file::name[params]) of the failed or erroring tests in a junit report, in order."""
     if not report.exists():
-        return None
+        return []
+    failed = []
     for case in ElementTree.parse(report).iter('testcase'):
         if case.find('failure') is not None or case.find('error') is not None:
             path = (case.get('file') or case.get('classname', '').replace('.', '/') + '.py')
-            return '%s::%s' % (path, case.get('name'))
-    return None
+            failed.append('%s::%s' % (path, case.get('name')))
+    return failed
 
 
-def run_mutant(scratch, mutant, log):
+def first_failure(report):
+    failed = failures(report)
+    return failed[0] if failed else None
+
+
+def names(test, failed_ids):
+    """Whether `test` (file::name, maybe without parameters) names one of `failed_ids`."""
+    return any(failed == test or failed.startswith(test + '[') for failed in failed_ids)
+
+
+def run_mutant(scratch, mutant, log, failing=()):
     """(verdict, detail): verdict is KILLED, SURVIVED, STALE or BROKEN."""
     target = scratch.dir / mutant['file']
     if not target.exists():
@@ -219,7 +233,8 @@ def run_mutant(scratch, mutant, log):
             if not ok:
                 return 'BROKEN', 'the mutant does not build'
         log('    named tests pass on the mutant: running the whole suite')
-        code, failed, output = scratch.pytest(['tests'])
+        deselect = [argument for test in failing for argument in ('--deselect', test)]
+        code, failed, output = scratch.pytest(['tests'] + deselect)
         if code != 0:
             return 'KILLED', (failed or 'pytest exit %d' % code) + ' (not named)'
         return 'SURVIVED', ''
@@ -228,16 +243,20 @@ def run_mutant(scratch, mutant, log):
 
 
 def baseline(scratch, mutants, log):
-    """The named tests on the unmutated code: each must pass, or it proves nothing."""
+    """The named tests on the unmutated code; returns the ids of those that fail there (they prove nothing)."""
     scratch.ensure_clean_build()
     targets = sorted({test for mutant in mutants for test in mutant['tests']})
     log('baseline: %d named tests on the unmutated code' % len(targets))
-    command = [scratch.python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'] + targets
-    code, output = run(command, scratch.dir)
-    if code != 0:
+    report = scratch.dir / 'mutate-baseline.xml'
+    code, output = run([scratch.python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--junitxml', str(report)]
+                       + targets, scratch.dir)
+    failed = failures(report)
+    if code != 0 and not failed:
         log(output[-4000:])
-        return False
-    return True
+        raise SystemExit('the baseline run of the named tests did not run')
+    for test in failed:
+        log('    fails on the unmutated code: %s' % test)
+    return failed
 
 
 def problem(mutant):
@@ -292,20 +311,30 @@ def main():
             mutants.remove(mutant)
     scratch = Scratch()
     log('scratch copy: %s' % scratch.dir)
+    failing = []
     try:
-        if mutants and os.environ.get('BASELINE', '1') != '0' and not baseline(scratch, mutants, log):
-            log('the named tests fail on the unmutated code: fix them first')
-            return 2
+        failing = baseline(scratch, mutants, log) if mutants and os.environ.get('BASELINE', '1') != '0' else []
         for number, mutant in enumerate(mutants, 1):
             log('[%d/%d] %s: %s' % (number, len(mutants), mutant['id'], mutant['rule']))
             began = time.time()
-            verdict, detail = run_mutant(scratch, mutant, log)
+            broken = [test for test in mutant['tests'] if names(test, failing)]
+            if broken:  # a test that fails anyway would "kill" the mutant and prove nothing: left out
+                log('    left out, failing on the unmutated code: %s' % ', '.join(broken))
+                mutant = dict(mutant, tests=[test for test in mutant['tests'] if test not in broken])
+            if not mutant['tests']:
+                verdict, detail = 'UNPROVEN', 'every named test fails on the unmutated code'
+            else:
+                verdict, detail = run_mutant(scratch, mutant, log, failing)
+            if broken and verdict == 'KILLED':
+                detail += ' (named tests failing without the mutant: %s)' % ', '.join(broken)
             log('    %s %s (%.0fs)' % (verdict, detail, time.time() - began))
             results.append((mutant, verdict, detail))
     finally:
         scratch.remove()
     print_table(results, time.time() - started)
-    return 0 if all(verdict == 'KILLED' for _, verdict, _ in results) else 1
+    if failing:
+        print('named tests failing on the unmutated code: %s' % ', '.join(failing))
+    return 0 if all(verdict == 'KILLED' for _, verdict, _ in results) and not failing else 1
 
 
 def print_table(results, seconds):

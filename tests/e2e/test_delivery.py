@@ -332,10 +332,19 @@ def test_events_queued_in_one_tab_are_never_sent_after_an_opt_out_and_opt_in_in_
 
 def test_burst_of_3000_arrives_once_in_order_page_responsive_queue_bounded(context, page, base_url, collector):
     open_page(context, page, base_url + PAGE)
-    burst_ms = page.evaluate("""() => {
-        const started = performance.now();
-        for (let i = 0; i < 3000; i++) xng.track('Burst', {seq: i, note: 'some payload to make events realistic'});
-        return performance.now() - started;
+    # Linear, not quadratic: the calls and their drain write the store no time at all (it is written once
+    # the task ends). Counted, not timed: a loaded machine makes any time bound flaky.
+    burst_writes = page.evaluate("""async () => {
+        let writes = 0;
+        const setItem = Storage.prototype.setItem;
+        Storage.prototype.setItem = function () { writes++; return setItem.apply(this, arguments); };
+        try {
+            for (let i = 0; i < 3000; i++) xng.track('Burst', {seq: i, note: 'some payload to make events realistic'});
+            await Promise.resolve();  // after the drain the first call queued (a microtask): events built and queued
+        } finally {
+            Storage.prototype.setItem = setItem;
+        }
+        return writes;
     }""")
     round_trips = []
     biggest_store = most_persisted = 0
@@ -357,7 +366,7 @@ def test_burst_of_3000_arrives_once_in_order_page_responsive_queue_bounded(conte
     stored = seqs(collector, 'Burst')
     assert stored == list(range(3000)), 'all 3000 once, in the order they were tracked'
     assert collector.stats()['duplicates'] == 0
-    assert burst_ms < 5000, burst_ms  # linear: about 1 s here; persisting the queue per call made it quadratic
+    assert burst_writes == 0, burst_writes  # persisting the queue per call made a burst quadratic
     assert max(round_trips) < 1, max(round_trips)  # the page answers while it sends
     assert 0 < most_persisted <= 1000 and biggest_store <= 1100000  # the persisted queue stays bounded
     no_problems(page)
@@ -715,14 +724,23 @@ def test_shared_subobjects_in_properties_are_cut_in_time(context, page, base_url
 
 
 def test_shared_subobjects_as_a_bad_argument_do_not_freeze_the_page(context, page, base_url):
+    """Walking every path of the graph (2^21) would freeze the page: count the values read, not the time."""
     open_page(context, page, base_url + PAGE)
-    elapsed = page.evaluate("""() => {
-        const dag = %s;
-        const started = performance.now();
-        xng.track(dag); xng.identify(dag); xng.setTrackingOptOut(dag); xng.init(dag);
-        return performance.now() - started;
-    }""" % make_shared_dag(21))
-    assert elapsed < 250, elapsed
+    reads = page.evaluate("""() => {
+        let reads = 0;
+        const root = {};
+        let node = root;
+        for (let i = 0; i < 21; i++) {
+            const next = {};
+            for (const key of ['a', 'b']) {
+                Object.defineProperty(node, key, {enumerable: true, get: () => { reads++; return next; }});
+            }
+            node = next;
+        }
+        xng.track(root); xng.identify(root); xng.setTrackingOptOut(root); xng.init(root);
+        return reads;
+    }""")
+    assert 0 < reads < 10000, reads  # the warnings looked at the graph, a bounded part of it
     no_problems(page)
 
 
