@@ -1,22 +1,45 @@
-"""The collector API behind /api/: batches, events, stats, messages, faults, reset and opt-out."""
-import re
-import time
+"""The collector API behind /api/: batches, events, stats, messages, the consent routes, and test-only routes.
 
+The cookie rules (opt-out detection, the consent routes' Set-Cookie, the cross-site refusal) come from
+xng.server, the package's server module, so the demo behaves as a Python site using xng would.
+"""
+import base64
+import binascii
+import hmac
+
+from xng import server as xng_server
+
+from demo_site.collector import Busy
 from demo_site.faults import DOWN
 from demo_site.http_body import DIGITS, BadRequest
 
-OPT_OUT_COOKIE = 'xng.tracking-opt-out'
-OPT_OUT_MAX_AGE = 63072000  # the opt-out reference promises 2 years
-DOMAIN = re.compile(r'\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*')
-GET_ROUTES = {'/api/events': 'get_events', '/api/stats': 'get_stats', '/api/messages': 'get_messages',
-              '/api/faults': 'get_faults'}
-POST_ROUTES = {'/api/batch': 'post_batch', '/api/reset': 'post_reset', '/api/faults': 'post_faults',
-               '/api/opt-out': 'post_opt_out', '/api/opt-in': 'post_opt_in'}
-API_PATHS = set(GET_ROUTES) | set(POST_ROUTES)
+GET_ROUTES = {'/api/events': 'get_events', '/api/stats': 'get_stats', '/api/messages': 'get_messages'}
+POST_ROUTES = {'/api/batch': 'post_batch', '/api/opt-out': 'post_consent', '/api/opt-in': 'post_consent'}
+DELETE_ROUTES = {'/api/events': 'delete_events'}
+# Only when the server is started with test_routes=True (--test-routes): a page on any other site can
+# post to a loopback collector from the visitor's own browser, so being local protects nothing.
+TEST_GET_ROUTES = {'/api/faults': 'get_faults'}
+TEST_POST_ROUTES = {'/api/reset': 'post_reset', '/api/faults': 'post_faults'}
+API_PATHS = set(GET_ROUTES) | set(POST_ROUTES) | set(DELETE_ROUTES)
+TEST_PATHS = set(TEST_GET_ROUTES) | set(TEST_POST_ROUTES)
+BUSY_RETRY_AFTER_S = 1
+
+
+def routes(command, test_routes):
+    """The route table for one HTTP method."""
+    table = {'GET': GET_ROUTES, 'HEAD': GET_ROUTES, 'POST': POST_ROUTES, 'DELETE': DELETE_ROUTES}.get(command, {})
+    if test_routes:
+        table = dict(table, **{'GET': TEST_GET_ROUTES, 'HEAD': TEST_GET_ROUTES,
+                               'POST': TEST_POST_ROUTES}.get(command, {}))
+    return table
+
+
+def api_paths(test_routes):
+    return API_PATHS | TEST_PATHS if test_routes else API_PATHS
 
 
 class ApiRoutes:
-    """Mixin for the request handler; every answer is JSON with CORS headers."""
+    """Mixin for the request handler; every answer is JSON."""
 
     def post_batch(self):
         store = self.collector.store
@@ -37,10 +60,29 @@ class ApiRoutes:
         except BadRequest:
             store.count('rejected')
             raise
-        if self.has_opt_out_cookie():
+        if not self.is_authorized(payload):
+            store.count('unauthorized')
+            return self.send_json(401, {'error': 'missing or wrong write key'})
+        if self.is_opted_out():
             store.count('dropped_opted_out')
             return self.send_json(200, {'dropped': True})
-        self.send_json(200, store.store_batch(payload['batch']))
+        try:
+            self.send_json(200, store.store_batch(payload['batch']))
+        except Busy:
+            self.send_json(503, {'error': 'database busy'}, [('Retry-After', str(BUSY_RETRY_AFTER_S))])
+
+    def is_authorized(self, payload):
+        """Without a configured key, anything; with one, every key given (body or Basic user) matches, and one is."""
+        expected = self.server.write_key
+        if expected is None:
+            return True
+        given = [payload[name] for name in ('writeKey', 'apiKey') if name in payload]
+        authorization = self.headers.get('Authorization')
+        if authorization is not None:
+            given.append(basic_user(authorization))
+        return bool(given) and all(isinstance(key, str) and hmac.compare_digest(key.encode('utf-8', 'surrogatepass'),
+                                                                                  expected.encode('utf-8'))
+                                   for key in given)
 
     def get_events(self):
         limit = self.query_value('limit')
@@ -49,11 +91,21 @@ class ApiRoutes:
         events = self.collector.store.recent(None if limit is None else int(limit), self.query_value('anonymousId'))
         self.send_json(200, {'events': events})
 
+    def delete_events(self):
+        """The events page's Clear button: same-origin only (a cross-origin DELETE also needs a preflight)."""
+        if self.headers.get('Sec-Fetch-Site', '').lower() != 'same-origin':
+            return self.send_json(403, {'error': 'only the demo pages may clear the events'})
+        try:
+            self.collector.store.clear_events()
+        except Busy:
+            return self.send_json(503, {'error': 'database busy'}, [('Retry-After', str(BUSY_RETRY_AFTER_S))])
+        self.send_json(200, {'cleared': True})
+
     def get_stats(self):
         self.send_json(200, self.collector.store.stats())
 
     def get_messages(self):
-        if self.has_opt_out_cookie():
+        if self.is_opted_out():
             return self.send_json(200, {'messages': []})
         messages = self.collector.messages(self.query_value('anonymousId'), self.query_value('userId'))
         self.send_json(200, {'messages': messages})
@@ -72,38 +124,31 @@ class ApiRoutes:
         self.collector.reset()
         self.send_json(200, {'reset': True})
 
-    def post_opt_out(self):
-        options = self.read_json(required=False, empty={})
-        now_ms = int(time.time() * 1000)
-        created = options.get('created') if isinstance(options, dict) else None
-        # A renewal keeps the original creation time: the 2 years run from the first opt-out.
-        if not isinstance(created, int) or isinstance(created, bool) or not now_ms - OPT_OUT_MAX_AGE * 1000 < created <= now_ms:
-            created = now_ms
-        max_age = OPT_OUT_MAX_AGE - (now_ms - created) // 1000
-        cookie = self._opt_out_cookie(options, str(created), max_age)
-        self.send_json(200, {'optedOut': True}, [('Set-Cookie', cookie)])
+    def post_consent(self):
+        """POST /api/opt-out and /api/opt-in: xng.server's consent routes (same-site only, the strict body)."""
+        try:
+            body = self.read_body(required=False)
+        except BadRequest as error:
+            if self.linger:  # too large: its content does not matter
+                body = None
+            else:
+                raise error
+        status, headers, payload = xng_server.handle_consent(
+            'POST', self.path.split('?', 1)[0], self.headers, body, allowed_origins=self.server.cors_origins)
+        self.send_body(status, payload, headers=headers)
 
-    def post_opt_in(self):
-        # Deleting needs the same Path and Domain as the cookie being replaced.
-        cookie = self._opt_out_cookie(self.read_json(required=False, empty={}), '', 0)
-        self.send_json(200, {'optedOut': False}, [('Set-Cookie', cookie)])
+    def is_opted_out(self):
+        """The backstop: the request carries the opt-out cookie (presence is what counts)."""
+        return xng_server.is_opted_out('; '.join(self.headers.get_all('Cookie') or []))
 
-    def _opt_out_cookie(self, options, value, max_age):
-        domain = options.get('domain') if isinstance(options, dict) else None
-        if not isinstance(options, dict) or (domain is not None and not (
-                isinstance(domain, str) and DOMAIN.fullmatch(domain))):
-            raise BadRequest('expected {"domain": "example.com"} or an empty body')
-        cookie = '%s=%s; Max-Age=%d; Path=/; SameSite=Lax' % (OPT_OUT_COOKIE, value, max_age)
-        if domain:
-            cookie += '; Domain=' + domain
-        if self.server.is_https:
-            cookie += '; Secure'
-        return cookie
 
-    def has_opt_out_cookie(self):
-        """Presence is what counts, whatever the value (as in the opt-out reference)."""
-        for header in self.headers.get_all('Cookie') or []:
-            for pair in header.split(';'):
-                if pair.split('=', 1)[0].strip() == OPT_OUT_COOKIE:
-                    return True
-        return False
+def basic_user(authorization):
+    """The user name of an HTTP Basic Authorization header (the write key), or None."""
+    scheme, _, encoded = authorization.strip().partition(' ')
+    if scheme.lower() != 'basic':
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode('utf-8')
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(':')[0]

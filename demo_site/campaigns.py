@@ -29,7 +29,8 @@ def load_campaigns(path=CAMPAIGNS_PATH):
 
 
 def _quantity(event):
-    quantity = (event.get('properties') or {}).get('quantity')
+    properties = event.get('properties')
+    quantity = properties.get('quantity') if isinstance(properties, dict) else None  # any JSON may arrive
     if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or quantity <= 0:
         return 1
     return quantity

@@ -1,11 +1,14 @@
 """What the collector remembers: events in SQLite, request counters, and the campaign rules.
 
-One sqlite3 connection is shared by all request threads, so every use goes through one lock;
-the demo's traffic is tiny and this keeps the storage free of connection-pool logic.
+SQLite in WAL mode lets readers go on while a writer holds the lock, so reads use connections of
+their own (a small pool) and never queue behind a write; writes share one connection and one lock.
+When another process holds the database's write lock past a short wait, the write raises Busy and
+the collector answers 503 with Retry-After, which the SDK honours.
 """
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from demo_site.campaigns import load_campaigns, messages_for
@@ -18,7 +21,14 @@ SCHEMA = (
     'CREATE INDEX IF NOT EXISTS events_by_anonymous_id ON events (anonymous_id)',
     'CREATE INDEX IF NOT EXISTS events_by_user_id ON events (user_id)',
 )
-STAT_KEYS = ('requests', 'stored', 'duplicates', 'rejected', 'dropped_opted_out', 'skipped', 'faulted')
+STAT_KEYS = ('requests', 'stored', 'duplicates', 'rejected', 'dropped_opted_out', 'skipped', 'faulted', 'unauthorized',
+             'busy')
+BUSY_WAIT_SECONDS = 1  # how long a write waits for another writer before answering 503
+READ_POOL = 8  # idle read connections kept open
+
+
+class Busy(Exception):
+    """The database is locked by another writer; answered 503 with Retry-After."""
 
 
 def utc_now_iso():
@@ -42,20 +52,58 @@ class EventStore:
     """Events keyed by messageId plus the counters reported by GET /api/stats."""
 
     def __init__(self, path):
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._path = str(path)
+        self._lock = threading.Lock()  # the writer connection
+        self._stats_lock = threading.Lock()  # the counters: never held while waiting for the database
+        self._readers, self._readers_lock = [], threading.Lock()
+        self._db = self._connect()
         self._db.execute('PRAGMA journal_mode=WAL')
         self._db.execute('PRAGMA synchronous=NORMAL')  # a demo can lose the last event on power loss
         for statement in SCHEMA:
             self._db.execute(statement)
         self._stats = dict.fromkeys(STAT_KEYS, 0)
 
+    def _connect(self):
+        return sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=BUSY_WAIT_SECONDS)
+
+    @contextmanager
+    def _reader(self):
+        with self._readers_lock:
+            connection = self._readers.pop() if self._readers else None
+        connection = connection or self._connect()
+        try:
+            yield connection
+        finally:
+            with self._readers_lock:
+                keep = self._readers is not None and len(self._readers) < READ_POOL
+                if keep:
+                    self._readers.append(connection)
+            if not keep:
+                connection.close()
+
+    def _write(self, statements):
+        """Run (sql, rows) pairs in one transaction; Busy when another writer holds the database."""
+        try:
+            self._db.execute('BEGIN IMMEDIATE')
+        except sqlite3.OperationalError as error:
+            raise Busy(str(error)) from None
+        try:
+            for sql, rows in statements:
+                self._db.executemany(sql, rows)
+            self._db.execute('COMMIT')
+        except sqlite3.OperationalError as error:
+            self._db.execute('ROLLBACK')
+            raise Busy(str(error)) from None
+        except BaseException:
+            self._db.execute('ROLLBACK')
+            raise
+
     def count(self, key, amount=1):
-        with self._lock:
+        with self._stats_lock:
             self._stats[key] += amount
 
     def stats(self):
-        with self._lock:
+        with self._stats_lock:
             return dict(self._stats)
 
     def store_batch(self, events):
@@ -66,15 +114,14 @@ class EventStore:
                 for event in events if is_storable(event)]
         with self._lock:
             before = self._db.total_changes
-            self._db.execute('BEGIN')
             try:
-                self._db.executemany('INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)', rows)
-                self._db.execute('COMMIT')
-            except BaseException:
-                self._db.execute('ROLLBACK')
+                self._write([('INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)', rows)])
+            except Busy:
+                self.count('busy')
                 raise
             stored = self._db.total_changes - before
-            result = {'stored': stored, 'duplicates': len(rows) - stored, 'skipped': len(events) - len(rows)}
+        result = {'stored': stored, 'duplicates': len(rows) - stored, 'skipped': len(events) - len(rows)}
+        with self._stats_lock:
             for key, amount in result.items():
                 self._stats[key] += amount
         return result
@@ -100,8 +147,8 @@ class EventStore:
                             ' ORDER BY rowid', [anonymous_id or None, user_id or None])
 
     def _select(self, sql, params):
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+        with self._reader() as connection:
+            rows = connection.execute(sql, params).fetchall()
         events = []
         for body, received_at in rows:
             event = json.loads(body)
@@ -109,12 +156,20 @@ class EventStore:
             events.append(event)
         return events
 
-    def reset(self):
+    def clear_events(self):
         with self._lock:
-            self._db.execute('DELETE FROM events')
+            self._write([('DELETE FROM events', [()])])
+
+    def reset(self):
+        self.clear_events()
+        with self._stats_lock:
             self._stats = dict.fromkeys(STAT_KEYS, 0)
 
     def close(self):
+        with self._readers_lock:
+            readers, self._readers = self._readers or [], None
+        for connection in readers:
+            connection.close()
         with self._lock:
             self._db.close()
 

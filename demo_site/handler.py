@@ -1,11 +1,18 @@
-"""The demo's HTTP request handler: dispatch, JSON and text responses, CORS, errors."""
+"""The demo's HTTP request handler: dispatch, JSON and text responses, CORS, errors.
+
+CORS: only the configured origins (by default the demo's own) may read the API's answers, and none
+with credentials: the SDK's batches and message polls need none. The consent routes answer their own
+CORS (xng.server: same-site origins, with credentials, since their answer sets cookies).
+"""
 import json
 import sys
 import traceback
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from demo_site.api_routes import API_PATHS, GET_ROUTES, POST_ROUTES, ApiRoutes
+from demo_site.api_routes import ApiRoutes, api_paths, routes
+from xng import server as xng_server
+
 from demo_site.http_body import BadRequest, RequestBody
 from demo_site.static_files import StaticFiles
 
@@ -22,35 +29,42 @@ class DemoRequestHandler(ApiRoutes, StaticFiles, RequestBody, BaseHTTPRequestHan
         return self.server.collector
 
     def do_GET(self):
-        self._dispatch(GET_ROUTES)
+        self._dispatch()
 
-    do_HEAD = do_GET
-
-    def do_POST(self):
-        self._dispatch(POST_ROUTES)
+    do_HEAD = do_POST = do_DELETE = do_GET
 
     def do_OPTIONS(self):
-        """CORS preflight for the API; the SDK's own requests are CORS-simple and skip it."""
-        if urlsplit(self.path).path not in API_PATHS:
+        """CORS preflight for the API, for allowed origins only; the SDK's own requests are CORS-simple and skip it
+        (except with `authorization: 'basic'`, whose Authorization header needs this preflight)."""
+        path = urlsplit(self.path).path
+        if path not in api_paths(self.server.test_routes):
             return self.send_text(404, 'not found\n')
-        headers = self._cors_headers() + [
-            ('Access-Control-Allow-Methods', 'GET, POST, OPTIONS'),
-            ('Access-Control-Allow-Headers', self.headers.get('Access-Control-Request-Headers') or 'Content-Type'),
-            ('Access-Control-Max-Age', '600'),
-        ]
-        if self.headers.get('Access-Control-Request-Private-Network') == 'true':
-            headers.append(('Access-Control-Allow-Private-Network', 'true'))
+        if path in ('/api/opt-out', '/api/opt-in'):
+            status, headers, body = xng_server.handle_consent('OPTIONS', path, self.headers, b'',
+                                                              allowed_origins=self.server.cors_origins)
+            return self.send_body(status, body, headers=headers)
+        headers = self._cors_headers()
+        if len(headers) > 1:
+            headers += [
+                ('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS'),
+                ('Access-Control-Allow-Headers', self.headers.get('Access-Control-Request-Headers') or 'Content-Type'),
+                ('Access-Control-Max-Age', '600'),
+            ]
+            if self.headers.get('Access-Control-Request-Private-Network') == 'true':
+                headers.append(('Access-Control-Allow-Private-Network', 'true'))
         self.send_body(204, headers=headers)
 
-    def _dispatch(self, routes):
+    def _dispatch(self):
         self.responded = False
         url = urlsplit(self.path)
         self.query = parse_qs(url.query)
+        table = routes(self.command, self.server.test_routes)
         try:
-            if url.path in routes:
-                getattr(self, routes[url.path])()
+            if url.path in table:
+                getattr(self, table[url.path])()
             elif url.path.startswith('/api/'):
-                self.send_json(405 if url.path in API_PATHS else 404, {'error': 'no such route'})
+                known = url.path in api_paths(self.server.test_routes)
+                self.send_json(405 if known else 404, {'error': 'no such route'})
             elif self.command in ('GET', 'HEAD'):
                 self.serve_static(url.path)
             else:
@@ -103,9 +117,7 @@ class DemoRequestHandler(ApiRoutes, StaticFiles, RequestBody, BaseHTTPRequestHan
 
     def _cors_headers(self):
         origin = self.headers.get('Origin')
-        if not origin:
+        if not origin or origin not in self.server.cors_origins:
             return [('Vary', 'Origin')]
-        # Echoing any origin with credentials is acceptable only because this is a local demo collector.
         return [('Vary', 'Origin'), ('Access-Control-Allow-Origin', origin),
-                ('Access-Control-Allow-Credentials', 'true'),
                 ('Access-Control-Expose-Headers', 'Retry-After')]  # readable cross-origin only when exposed

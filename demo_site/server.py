@@ -1,6 +1,7 @@
 """The demo shop and its collector in one stdlib process.
 
     python -m demo_site.server [--host 127.0.0.1] [--port 8000] [--https-port N] [--db PATH]
+                               [--write-key KEY] [--cors-origin ORIGIN ...] [--test-routes]
 
 Tests import `start(host, port, ...)` instead and get a handle with url, https_url, collector, stop().
 """
@@ -35,6 +36,12 @@ class DemoHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 128  # socketserver's 5 drops connects when a browser or test opens many at once
+
+    # Set by start() once every port is bound: the origins allowed to read the API cross-origin (the demo's
+    # own plus configured ones), the write key a batch must carry (None: any), the test-only routes.
+    cors_origins = frozenset()
+    write_key = None
+    test_routes = False
 
     def __init__(self, address, collector, build_dir, ssl_context=None, verbose=False):
         if ':' in address[0]:
@@ -110,8 +117,25 @@ class ServerHandle:
         self.stop()
 
 
-def start(host='127.0.0.1', port=0, db_path=None, https_port=None, build_dir=BUILD_DIR, verbose=False):
-    """Serve in background threads; port 0 picks a free port (see handle.url). db_path None = temp file."""
+def own_origins(servers):
+    """The origins the demo serves its pages from: each port, by its address and, on loopback, as localhost."""
+    origins = set()
+    for server in servers:
+        host, port = server.server_address[:2]
+        scheme = 'https' if server.is_https else 'http'
+        names = {'127.0.0.1', 'localhost'} if host in ('0.0.0.0', '127.0.0.1') else {host}
+        origins |= {'%s://%s:%d' % (scheme, '[%s]' % name if ':' in name else name, port) for name in names}
+    return origins
+
+
+def start(host='127.0.0.1', port=0, db_path=None, https_port=None, build_dir=BUILD_DIR, verbose=False,
+          write_key=None, cors_origins=(), test_routes=False):
+    """Serve in background threads; port 0 picks a free port (see handle.url). db_path None = temp file.
+
+    write_key: batches must carry it (body writeKey/apiKey or Basic auth user), else 401; None accepts all.
+    cors_origins: origins, besides the demo's own, that may call the API cross-origin.
+    test_routes: serve /api/reset and /api/faults (tests only: any page the visitor opens could call them).
+    """
     temp_dir = tempfile.mkdtemp(prefix='xng-demo-')
     collector = Collector(db_path or os.path.join(temp_dir, 'events.sqlite3'))
     servers = []
@@ -120,6 +144,9 @@ def start(host='127.0.0.1', port=0, db_path=None, https_port=None, build_dir=BUI
         if https_port is not None:
             context = server_context(temp_dir)
             servers.append(DemoHTTPServer((host, https_port), collector, build_dir, context, verbose))
+        allowed = frozenset(own_origins(servers) | set(cors_origins))
+        for server in servers:
+            server.cors_origins, server.write_key, server.test_routes = allowed, write_key, bool(test_routes)
     except BaseException:
         for server in servers:
             server.server_close()
@@ -137,6 +164,11 @@ def parse_args(argv):
     parser.add_argument('--https-port', type=int, help='also serve HTTPS with a throwaway self-signed certificate')
     parser.add_argument('--db', type=Path, default=DEFAULT_DB, help='SQLite file (default: %(default)s)')
     parser.add_argument('--quiet', action='store_true', help='do not log each request')
+    parser.add_argument('--write-key', help='refuse batches without this write key (401)')
+    parser.add_argument('--cors-origin', action='append', default=[], metavar='ORIGIN',
+                        help='also let this origin (scheme://host:port) call the API; repeatable')
+    parser.add_argument('--test-routes', action='store_true',
+                        help='serve /api/reset and /api/faults (for tests; never on a collector others can reach)')
     return parser.parse_args(argv)
 
 
@@ -144,7 +176,8 @@ def main(argv=None):
     args = parse_args(argv)
     args.db.parent.mkdir(parents=True, exist_ok=True)
     try:
-        handle = start(args.host, args.port, args.db, args.https_port, verbose=not args.quiet)
+        handle = start(args.host, args.port, args.db, args.https_port, verbose=not args.quiet,
+                       write_key=args.write_key, cors_origins=args.cors_origin, test_routes=args.test_routes)
     except (OSError, RuntimeError) as error:
         print('xng demo: cannot start: %s' % error, file=sys.stderr)
         return 1

@@ -20,8 +20,10 @@ class StaticFiles:
             return self._serve_build(path)
         relative = 'index.html' if path == '/' else unquote(path).lstrip('/')
         root = self.server.pages_dir
+        if '\x00' in relative:  # resolve() would raise on it
+            return self.send_text(404, 'not found\n')
         file = (root / relative).resolve()
-        if '\x00' in relative or not file.is_relative_to(root) or not file.is_file():
+        if not file.is_relative_to(root) or not file.is_file():
             return self.send_text(404, 'not found\n')
         self._send_file(file, 'no-cache')
 

@@ -32,13 +32,20 @@ OVERRIDES = {
     # min() of numbers only.
     'min': 'export function min (...numbers) {return Math.min (...numbers);}',
 }
-# Prototype methods replaced the same way: slices with step 1 (the SDK uses no extended slices),
-# and startswith with one prefix. Python's bounds rules for such slices are JavaScript's slice().
-PROTO_OVERRIDES = {
-    ('Array', '__getslice__'): 'Array.prototype.__getslice__ = function (start, stop) {return this.slice (start || 0, stop == null ? this.length : stop);};',
-    ('String', '__getslice__'): 'String.prototype.__getslice__ = function (start, stop) {return this.slice (start || 0, stop == null ? this.length : stop);};',
-    ('String', 'startswith'): 'String.prototype.startswith = function (prefix) {return this.startsWith (prefix);};',
-}
+# The page's built-ins are not ours: no patch of their prototypes is ever kept (the runtime adds
+# `Array.prototype.append`, `String.prototype.strip` ... for Python's methods on plain values). The
+# SDK uses xng/core/values.py's helpers instead; a module that still calls such a method by a name no
+# native object has fails the build (NATIVE_METHOD_NAMES lists the names that are also methods of native
+# objects, e.g. DOMTokenList.add or Array.prototype.find: the SDK may call those).
+BUILT_INS = {'Object', 'Array', 'String', 'Number', 'Boolean', 'Function', 'Promise', 'Symbol', 'Date', 'RegExp',
+             'Map', 'Set', 'Error', 'Uint8Array', 'ArrayBuffer', 'DataView', 'BigInt', 'URL', 'Math', 'JSON'}
+NATIVE_METHOD_NAMES = {'add', 'find', 'remove', 'replace', 'includes', 'join', 'entries', 'values'}
+
+
+class BuiltInPatch(Exception):
+    """A compiled module calls a method that only Transcrypt's patch of a built-in prototype provides."""
+
+
 IMPORTS = re.compile(r'^import\s*\{[^}]*?(?:\sas\s+)?([A-Za-z_$][\w$]*)\s*\}\s*from')
 OWNED_ASSIGN = re.compile(r'^([A-Za-z_$][\w$]*)\.[A-Za-z_$][\w$.]*\s*=')
 
@@ -106,14 +113,24 @@ def tokens(code):
     return found
 
 
-def shake(runtime_source, roots, explain=False):
-    """Keep the runtime statements reachable from the identifier set `roots`; return the new source."""
+def proto_owner(chunk):
+    """The object whose prototype a 'proto' statement patches: `String` for `String.prototype.x = ...`."""
+    code = '\n'.join(line for line in chunk.split('\n') if not line.startswith('//')).strip()
+    match = re.match(r'^(?:[\w$]+\s*\(\s*)?([A-Za-z_$][\w$]*)\.prototype\b', code)
+    return match.group(1) if match else None
+
+
+def shake(runtime_source, roots, explain=False, patched=None):
+    """Keep the runtime statements reachable from the identifier set `roots`; return the new source.
+
+    Patches of built-in prototypes are never kept; the (owner, method) of each one the roots reach
+    is added to the set `patched` when one is given.
+    """
     chunks = split_statements(runtime_source)
     kinds = [classify(chunk) for chunk in chunks]
     for index, (kind, key) in enumerate(kinds):
-        owner = chunks[index].split('.', 1)[0]
-        if kind == 'proto' and (owner, key) in PROTO_OVERRIDES:
-            chunks[index] = PROTO_OVERRIDES[(owner, key)]
+        if kind == 'proto' and proto_owner(chunks[index]) in BUILT_INS:
+            kinds[index] = ('patch', key)  # never kept; reaching it is recorded in `patched`
         elif key in OVERRIDES and kind == 'defines':
             chunks[index] = OVERRIDES[key]
         elif key in OVERRIDES and kind == 'owned':
@@ -128,8 +145,12 @@ def shake(runtime_source, roots, explain=False):
     while changed:
         changed = False
         for index, (kind, key) in enumerate(kinds):
-            wanted = ('.' + key) if kind == 'proto' else key
+            wanted = ('.' + key) if kind in ('proto', 'patch') else key
             if kept[index] or kind in ('keep', 'drop') or wanted not in seen:
+                continue
+            if kind == 'patch':
+                if patched is not None:
+                    patched.add((proto_owner(chunks[index]), key))
                 continue
             kept[index] = True
             for token in tokens(chunks[index]) - seen:
@@ -172,7 +193,15 @@ def shake_target(target_dir, explain=False):
     for path in modules:
         roots |= module_roots(path.read_text())
     before = runtime_path.read_text()
-    after, exported = shake(re.sub(r'\n//# sourceMappingURL=.*$', '', before), roots, explain)
+    patched = set()
+    after, exported = shake(re.sub(r'\n//# sourceMappingURL=.*$', '', before), roots, explain, patched)
+    python_only = sorted('%s.prototype.%s' % pair for pair in patched if pair[1] not in NATIVE_METHOD_NAMES)
+    if python_only:
+        users = sorted(path.name for path in modules if module_roots(path.read_text()) &
+                       {'.' + name.rsplit('.', 1)[1] for name in python_only})
+        raise BuiltInPatch('%s: %s exist only as Transcrypt runtime patches of the page\'s built-ins; use the helpers of '
+                           'xng/core/values.py (push, trim, index_of, slice_of)'
+                           % (', '.join(users) or 'the runtime functions the modules use', ', '.join(python_only)))
     runtime_path.write_text(after + '\n')
     for path in modules:
         path.write_text(narrow_import(path.read_text(), exported))

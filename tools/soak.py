@@ -188,7 +188,7 @@ def main(argv=None):
     from demo_site.server import start
     from playwright.sync_api import sync_playwright
     rows = []
-    with start('127.0.0.1', 0) as server, sync_playwright() as playwright:
+    with start('127.0.0.1', 0, test_routes=True) as server, sync_playwright() as playwright:
         browser = launch(playwright)
         collector = Collector(server.url.rstrip('/'))
         print(line(dict(zip(COLUMNS, COLUMNS))), flush=True)

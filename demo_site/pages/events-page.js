@@ -1,7 +1,7 @@
 // The events page: the full live table comes from panel.js; this adds the clear button.
 (function () {
   document.getElementById('clear-events').addEventListener('click', function () {
-    // POST /api/reset also clears stats and injected faults: fine for a local demo.
-    fetch('/api/reset', {method: 'POST', credentials: 'same-origin'});
+    // DELETE /api/events: the collector takes it from the demo's own pages only (same origin).
+    fetch('/api/events', {method: 'DELETE', credentials: 'same-origin'});
   });
 })();

@@ -30,7 +30,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope='session')
 def server(tmp_path_factory):
     from demo_site.server import start
-    handle = start('127.0.0.1', 0, db_path=str(tmp_path_factory.mktemp('collector') / 'events.sqlite3'), https_port=0)
+    handle = start('127.0.0.1', 0, db_path=str(tmp_path_factory.mktemp('collector') / 'events.sqlite3'), https_port=0,
+                   test_routes=True)  # /api/reset and /api/faults: off unless asked
     yield handle
     handle.stop()
 

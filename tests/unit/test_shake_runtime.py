@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'tools'))
 import shake_runtime  # noqa: E402
-from shake_runtime import (OVERRIDES, PROTO_OVERRIDES, RUNTIME, classify, module_roots, non_enumerable,  # noqa: E402
+from shake_runtime import (OVERRIDES, RUNTIME, BuiltInPatch, classify, module_roots, non_enumerable,  # noqa: E402
                            narrow_import, shake, shake_target, split_statements, tokens)
 
 SYNTHETIC = """// Transcrypt'ed from Python, 2026-01-01 00:00:00
@@ -154,18 +154,21 @@ def test_tokens_tell_identifiers_from_property_accesses_and_skip_strings():
 # --- shake -------------------------------------------------------------------------------------
 
 def test_shake_keeps_only_what_the_roots_reach():
-    body, exported = shake(SYNTHETIC, {'used'})
-    assert kept_definitions(body) == {'used', 'helper', 'strip'}  # helper via used, strip via helper's x.strip
+    patched = set()
+    body, exported = shake(SYNTHETIC, {'used'}, patched=patched)
+    assert kept_definitions(body) == {'used', 'helper'}  # helper via used
     assert exported == {'used', 'helper'}
+    assert patched == {('String', 'strip')}  # helper's x.strip reaches the patch, which is not kept
     for gone in ('function unused', 'py_split', 'callsList', 'var list', '__envir__', '_copy', 'makePair'):
         assert gone not in body
 
 
-def test_shake_follows_property_names_to_prototype_methods():
-    body, _ = shake(SYNTHETIC, {'.py_split'})
-    assert kept_definitions(body) == {'py_split'}
-    body, _ = shake(SYNTHETIC, {'.append'})
-    assert kept_definitions(body) == {'append', '__setproperty__'}  # the setter needs its helper
+def test_shake_never_keeps_a_patch_of_a_built_in_prototype():
+    for root, owner in (('.py_split', 'String'), ('.append', 'Array'), ('.__getslice__', 'Array')):
+        patched = set()
+        body, exported = shake(SYNTHETIC, {root}, patched=patched)
+        assert kept_definitions(body) == set() and exported == set() and 'prototype' not in body, root
+        assert patched == {(owner, root[1:])}
 
 
 def test_shake_keeps_a_variable_with_its_attribute_assignments():
@@ -193,17 +196,16 @@ def test_shake_drops_an_unreached_generator_function():
 
 
 def test_overrides_replace_reached_definitions():
-    body, exported = shake(SYNTHETIC, {'dict', 'len', '.__getslice__'})
+    body, exported = shake(SYNTHETIC, {'dict', 'len'})
     assert OVERRIDES['dict'] in body and OVERRIDES['len'] in body
-    assert non_enumerable(PROTO_OVERRIDES[('Array', '__getslice__')]) in body
-    assert 'new Map' not in body and 'anObject === undefined' not in body and 'with steps' not in body
+    assert 'new Map' not in body and 'anObject === undefined' not in body
     assert "dict.__name__" not in body  # attribute assignments of a replaced definition go too
     assert {'dict', 'len'} <= exported
 
 
 def test_overrides_of_unreached_definitions_add_nothing():
     body, _ = shake(SYNTHETIC, {'used'})
-    for text in list(OVERRIDES.values()) + list(PROTO_OVERRIDES.values()):
+    for text in OVERRIDES.values():
         assert text not in body
 
 
@@ -228,12 +230,29 @@ def test_narrow_import_keeps_used_and_available_names_and_the_line_count():
 def test_shake_target_rewrites_a_target_folder(tmp_path):
     (tmp_path / RUNTIME).write_text(SYNTHETIC + '\n//# sourceMappingURL=org.transcrypt.__runtime__.map')
     (tmp_path / 'main.js').write_text(
-        "import {used, unused, len} from './org.transcrypt.__runtime__.js';\nused ('a');\n")
+        "import {pair, unused, len} from './org.transcrypt.__runtime__.js';\nlen (pair);\n")
     before, after = shake_target(tmp_path)
     assert before == len(SYNTHETIC) + len('\n//# sourceMappingURL=org.transcrypt.__runtime__.map')
     runtime = (tmp_path / RUNTIME).read_text()
     assert after < before and 'function unused' not in runtime and 'sourceMappingURL' not in runtime
-    assert (tmp_path / 'main.js').read_text().startswith("import {used} from './org.transcrypt.__runtime__.js';")
+    assert 'function makePair' in runtime
+    assert (tmp_path / 'main.js').read_text().startswith("import {pair, len} from './org.transcrypt.__runtime__.js';")
+
+
+def test_shake_target_refuses_a_module_that_needs_a_patch_of_a_built_in(tmp_path):
+    (tmp_path / RUNTIME).write_text(SYNTHETIC)
+    (tmp_path / 'xng.tracker.js').write_text(
+        "import {len} from './org.transcrypt.__runtime__.js';\nexport var f = function (s) {return s.strip ();};\n")
+    with pytest.raises(BuiltInPatch, match=r'xng\.tracker\.js: String\.prototype\.strip'):
+        shake_target(tmp_path)
+
+
+def test_a_name_native_objects_also_have_is_not_refused(tmp_path):
+    runtime = SYNTHETIC + 'Array.prototype.add = function (element) {\n    this.push (element);\n};\n'
+    (tmp_path / RUNTIME).write_text(runtime)
+    (tmp_path / 'xng.panel.js').write_text("export var f = function (e) {e.classList.add ('open');};\n")
+    shake_target(tmp_path)  # DOMTokenList.add: no patch kept, no error
+    assert 'prototype' not in (tmp_path / RUNTIME).read_text()
 
 
 # --- the real runtime: compiled, shaken, bundled and run -------------------------------------
@@ -408,10 +427,12 @@ def test_build_xng_min_js_runs_in_node(tmp_path):
     check_bundle_runs(run_in_node(bundle, tmp_path))
 
 
-def test_kept_prototype_methods_are_not_enumerable():
-    """A host page's for...in over its own arrays and strings must not meet xng's helpers."""
-    body, _ = shake(SYNTHETIC, {'.strip', '.__getslice__'})
-    assert 'String.prototype.strip =' not in body and 'Array.prototype.__getslice__ =' not in body
-    assert "__method__ (String.prototype, 'strip', function () {" in body
-    assert 'Object.defineProperty (prototype, name, {value: value, writable: true, configurable: true})' in body
+def test_the_shaken_real_runtime_patches_no_built_in(compiled):
+    """The page's built-ins stay as they are (tests/e2e/test_guest.py checks the same in Chromium)."""
+    runtime = (compiled['stage'] / RUNTIME).read_text()
+    assert not re.search(r'\b(%s)\.prototype\b' % '|'.join(shake_runtime.BUILT_INS), runtime), runtime
+
+
+def test_prototype_methods_of_the_runtime_s_own_objects_are_not_enumerable():
+    """Kept only for the runtime's own objects (never a built-in): still out of a for...in's way."""
     assert non_enumerable('Array.prototype.x = Array.prototype.y;') == "__method__ (Array.prototype, 'x', Array.prototype.y);"
