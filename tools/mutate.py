@@ -266,6 +266,11 @@ def problem(mutant):
     if not why:
         mutated, reason = mutate_text(path.read_text(), mutant)
         why += [reason] if reason else []
+        if mutated is not None and mutant['file'].endswith('.py'):
+            try:
+                compile(mutated, mutant['file'], 'exec')
+            except SyntaxError as error:  # e.g. a replacement that breaks the indentation
+                why.append('the mutated file is not Python: %s' % error)
     for test in mutant['tests']:
         file, _, name = test.partition('::')
         name = name.split('[')[0]

@@ -109,15 +109,17 @@ def test_compiled_and_cpython_consent_rules_agree_on_every_value(context, page, 
     assert '[]' in outcomes
 
 
-def test_a_value_that_only_starts_with_digits_is_foreign_in_the_compiled_rules(context, page, base_url):
-    """The values a lenient parseInt would take for a creation time (issue 14's '1500000000000-cmp')."""
+def test_values_the_sdk_did_not_write_are_foreign_in_the_compiled_rules(context, page, base_url):
+    """Page code's '1', a consent manager's '1500000000000-cmp', values a lenient parseInt would take for a
+    creation time: none is the SDK's, so none is renewed or deleted as too old."""
     context.route('**/t/stage/*.js', lambda route: route.fulfill(
         path=STAGE / route.request.url.rsplit('/', 1)[1], content_type='text/javascript'))
     serve(context, base_url + '/t/rules.html', page_html(stub=False, library=None))
     page.goto(base_url + '/t/rules.html')
-    lenient = ['1500000000000-cmp', '1500000000000-c', '1764460800000x', ' 1764460800000', '1764460800000.5x']
+    foreign = ['1', '0', '42', 'yes', '1499999999999', '1500000000000-cmp', '1500000000000-c', '1764460800000x',
+               ' 1764460800000', '1764460800000.5x', '-1764460800000']
     parsed = page.evaluate("""async (values) => {
         const c = await import('/t/stage/xng.core.consent.js');
         return values.map((value) => c.parse_value(value));
-    }""", lenient)
-    assert parsed == [None] * len(lenient)
+    }""", foreign)
+    assert parsed == [None] * len(foreign)

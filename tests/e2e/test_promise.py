@@ -95,9 +95,10 @@ def test_a_cookie_set_between_the_queue_check_and_the_send_stops_it(context, pag
 
 # --- the cookie ----------------------------------------------------------------------------------
 
-def test_a_consent_managers_cookie_that_starts_with_digits_is_left_alone(context, page, base_url, collector, log):
-    """Values that start like a creation time are not one the SDK wrote: no renewal, no deletion as too old."""
-    for value in ['1500000000000-cmp', '1500000000000-c', '1764460800000x']:
+def test_values_the_sdk_did_not_write_are_left_alone(context, page, base_url, collector, log):
+    """Page code's '1', and values that only start like a creation time (a consent manager's): no renewal,
+    no deletion as too old."""
+    for value in ['1', '1500000000000-cmp', '1500000000000-c', '1764460800000x']:
         expires = time.time() + 3600
         context.add_cookies([{'name': NAME, 'value': value, 'url': base_url, 'expires': expires}])
         open_page(context, page, base_url + PAGE)
