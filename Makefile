@@ -47,6 +47,9 @@ test: build browser bench/node_modules/.installed ## Run the unit tests (CPython
 test-unit: $(VENV)/.installed ## Only the CPython unit tests
 	$(PY) -m pytest -q tests/unit
 
+mutate: $(VENV)/.installed node_modules/.installed ## Break each opt-out rule in turn (tests/mutants/) and show the test that catches it; MUTANTS=id,... for some
+	$(PY) tools/mutate.py
+
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	touch $@
@@ -64,4 +67,4 @@ screenshot: build ## Refresh docs/privacy-page.png from the running demo
 clean: ## Remove build output (the virtualenv and node_modules stay)
 	rm -rf build xng/__target__
 
-.PHONY: help setup build browser package demo demo-https test test-unit bench soak screenshot clean
+.PHONY: help setup build browser package demo demo-https test test-unit mutate bench soak screenshot clean

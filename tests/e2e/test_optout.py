@@ -122,7 +122,10 @@ def test_opt_out_deletes_identifiers_and_writes_nothing_else(context, page, base
 
 
 def test_opt_out_in_tab_a_stops_tab_b_next_send(context, base_url, collector, log):
+    """Tab B holds a batch (its first attempt met a 503, the retry is pending); tab A opts out; the retry never leaves."""
     tab_a, tab_b = context.new_page(), context.new_page()
+    tab_b.clock.install(time=time.time() - 60)  # B's timers run only when the test advances its clock
+    tab_b.clock.pause_at(time.time())
     serve(context, base_url + '/t/tabs.html', page_html())
     for tab in (tab_a, tab_b):
         tab.goto(base_url + '/t/tabs.html')
@@ -130,11 +133,15 @@ def test_opt_out_in_tab_a_stops_tab_b_next_send(context, base_url, collector, lo
         tab.evaluate(INIT)
     tab_b.evaluate("xng.track('B Before'); xng.flush()")
     collector.wait_for(['B Before'])
+    collector.faults(fail=1, status=503, retryAfter=1)
+    tab_b.evaluate("xng.track('B Held'); xng.flush()")  # resolves once the 503 is in and the retry is set
+    assert log.sent_names() == ['B Before', 'B Held'] and collector.stats()['faulted'] == 1  # B holds a queued send
     tab_a.evaluate('xng.optOutTracking()')
+    tab_b.clock.run_for(60000)  # the retry's time has come (and any batch timer's)
     tab_b.evaluate("xng.track('B After')")
     assert tab_b.evaluate('xng.isTrackingOptOut()') is True
     settle(tab_b)
-    assert log.sent_names() == ['B Before']
+    assert log.sent_names() == ['B Before', 'B Held']
     assert [e['event'] for e in collector.events()] == ['B Before']
 
 
