@@ -26,7 +26,13 @@ setup: $(VENV)/.installed node_modules/.installed ## Create the virtualenv and i
 build/xng.min.js: $(VENV)/.installed node_modules/.installed $(SOURCES)
 	$(PY) tools/build.py
 
-build: build/xng.min.js ## Compile xng/ with Transcrypt and bundle build/xng.js, xng.min.js, snippet.js
+build: build/xng.min.js ## Compile xng/ with Transcrypt: build/xng.min.js, xng.core.min.js, xng.mjs, channels.mjs, snippet.js
+
+browser: $(VENV)/.installed ## Make sure there is a Chromium to test with (as root: apt-get install chromium)
+	$(PY) tools/chromium.py --ensure
+
+package: build ## npm pack the package xng (build/xng-VERSION.tgz)
+	npm pack --ignore-scripts --pack-destination build
 
 demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0.1:8000 (PORT=... to change)
 	PORT=$(PORT) $(PY) -m demo_site.server
@@ -34,7 +40,7 @@ demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0
 demo-https: build ## The demo, plus HTTPS with a self-signed certificate on port 8443
 	PORT=$(PORT) $(PY) -m demo_site.server --https-port 8443
 
-test: build ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budget
+test: build browser ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budgets
 	$(PY) tools/check_size.py
 	$(PY) -m pytest -q tests
 
@@ -58,4 +64,4 @@ screenshot: build ## Refresh docs/privacy-page.png from the running demo
 clean: ## Remove build output (the virtualenv and node_modules stay)
 	rm -rf build xng/__target__
 
-.PHONY: help setup build demo demo-https test test-unit bench soak screenshot clean
+.PHONY: help setup build browser package demo demo-https test test-unit bench soak screenshot clean

@@ -8,7 +8,7 @@ from xng import tracker
 from xng.browser import cookies, optout, storage, transport
 from xng.browser.channels import exit_intent, notify, panel
 from xng.core import messages
-from xng.core.values import from_json, is_finite_number, to_json, type_of, warn
+from xng.core.values import push, from_json, is_finite_number, to_json, type_of, warn
 
 SHOWN_KEY = 'xng.shown-messages'
 DEFAULT_POLL_MS = 30000
@@ -128,7 +128,7 @@ def interaction(event_name, message):
 
 
 def install():
-    tracker.hooks['init'].append(configure)
-    tracker.hooks['sent'].append(fetch_messages)
-    tracker.hooks['forget'].append(stop)
+    push(tracker.hooks['init'], configure)
+    push(tracker.hooks['sent'], fetch_messages)
+    push(tracker.hooks['forget'], stop)
     document.addEventListener('visibilitychange', on_visibility)

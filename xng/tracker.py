@@ -12,7 +12,7 @@ server response) drops the task's calls. One read then serves a burst of calls.
 from xng.browser import cookies, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
-from xng.core.values import guard, is_object, to_json, type_of, warn
+from xng.core.values import push, guard, is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
@@ -111,7 +111,7 @@ def record(fields):
     if len(pending) >= queue.MAX_QUEUED_EVENTS:  # a runaway loop, or no init: the oldest go, as in the queue
         pending.shift()
         state['dropped'] += 1
-    pending.append({'fields': fields, 'time': page.now_iso(), 'page': page.context()})
+    push(pending, {'fields': fields, 'time': page.now_iso(), 'page': page.context()})
 
 
 def drain():

@@ -1,11 +1,25 @@
 """xng/core/consent.py: the opt-out cookie, parsed from document.cookie, written, renewed and read at every call."""
 import pytest
 
-from xng.core.consent import (DAY_MS, LIFETIME_MS, OPT_OUT_COOKIE, cookie_value, is_opted_out,
-                              refresh_opt_out, write_opt_out)
+from xng.core import consent
+from xng.core.consent import (DAY_MS, LIFETIME_MS, OPT_IN_COOKIE, OPT_OUT_COOKIE, clear_choice, cookie_value,
+                              needs_renewal_today, parse_value, refresh, status, write_choice)
 
 NOW = 1767225600000  # 2026-01-01T00:00:00Z in ms
 NAME = 'xng.tracking-opt-out'
+NOON = NOW + DAY_MS // 2 + 12345  # a time of day that must not reach the cookie's value
+
+
+def is_opted_out(jar, signal, by_default=False):
+    return consent.is_opted_out(jar, signal, by_default)
+
+
+def write_opt_out(jar, opted_out, now):
+    write_choice(jar, opted_out, now, False)
+
+
+def refresh_opt_out(jar, now):
+    return refresh(jar, NAME, now)
 
 
 def raw_jar(raw):
@@ -113,6 +127,95 @@ def test_refresh_of_a_cookie_written_just_now_asks_the_full_lifetime(jar):
     assert jar['log'][-1] == ('write', NAME, str(NOW), LIFETIME_MS - 1000)
 
 
+def test_the_value_is_the_creation_day_not_the_exact_time(jar):
+    write_opt_out(jar, True, NOON)
+    assert jar['log'] == [('write', NAME, str(NOW), LIFETIME_MS)]
+
+
+def test_refresh_floors_an_old_exact_value_and_keeps_its_lifetime(new_jar):
+    created = NOON - 100 * DAY_MS  # written by an older SDK, to the ms: an identifier
+    jar = new_jar({NAME: str(created)})
+    assert refresh_opt_out(jar, NOW) == created + LIFETIME_MS - NOW
+    assert jar['log'] == [('write', NAME, str(created - created % DAY_MS), created + LIFETIME_MS - NOW)]
+
+
+def test_refresh_keeps_the_renewal_day(new_jar):
+    jar = new_jar({NAME: '%d.%d' % (NOW - 5 * DAY_MS, NOW - DAY_MS)})
+    assert refresh_opt_out(jar, NOW) == LIFETIME_MS - 5 * DAY_MS
+    assert jar['log'] == [('write', NAME, '%d.%d' % (NOW - 5 * DAY_MS, NOW - DAY_MS), LIFETIME_MS - 5 * DAY_MS)]
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('1767225600000', {'created': 1767225600000, 'renewed': None}),
+    ('1767268845678', {'created': 1767268845678, 'renewed': None}),      # old, exact: still the SDK's
+    ('1767225600000.1767312000000', {'created': 1767225600000, 'renewed': 1767312000000}),
+    ('1767225600000.', None), ('1767225600000.x', None), ('1.2.3', None), ('1767225600000.1.2', None),
+    ('1500000000000-cmp', None), (' 1767225600000', None), ('1.7e12', None), ('-1767225600000', None),
+    ('99999999999999999999', None), ('', None), (None, None), ('١٧٦٧٢٢٥٦٠٠٠٠٠', None),
+])
+def test_parse_value_knows_only_what_the_sdk_writes(value, expected):
+    assert parse_value(value) == expected
+
+
+def test_a_renewal_is_needed_once_a_day():
+    assert needs_renewal_today(str(NOW), NOON) is True
+    assert needs_renewal_today('%d.%d' % (NOW - DAY_MS, NOW - DAY_MS), NOON) is True
+    assert needs_renewal_today('%d.%d' % (NOW - DAY_MS, NOW), NOON) is False
+    assert needs_renewal_today('1', NOON) is False  # not the SDK's: never renewed
+
+
+# --- consent states (optOutByDefault) -------------------------------------------------------------
+
+@pytest.mark.parametrize('cookies, signal, by_default, expected', [
+    ({}, False, False, 'granted'),
+    ({}, False, True, 'pending'),
+    ({OPT_IN_COOKIE: '1'}, False, True, 'granted'),
+    ({NAME: '1'}, False, True, 'denied'),
+    ({NAME: '1', OPT_IN_COOKIE: '1'}, False, True, 'denied'),   # the opt-out wins, whoever wrote them
+    ({NAME: '1', OPT_IN_COOKIE: '1'}, False, False, 'denied'),
+    ({OPT_IN_COOKIE: '1'}, True, True, 'denied'),               # a respected signal
+    ({}, True, False, 'denied'),
+])
+def test_status(new_jar, cookies, signal, by_default, expected):
+    jar = new_jar(cookies)
+    assert status(jar, signal, by_default) == expected
+    assert is_opted_out(jar, signal, by_default) is (expected != 'granted')
+    assert jar['log'] == []
+
+
+def test_opt_in_by_default_opted_out_writes_the_opt_in_cookie(new_jar):
+    jar = new_jar({NAME: '1'})
+    write_choice(jar, False, NOON, True)
+    assert jar['log'] == [('remove', NAME), ('write', OPT_IN_COOKIE, str(NOW), LIFETIME_MS)]
+    assert status(jar, False, True) == 'granted'
+
+
+def test_opt_in_by_default_opted_in_writes_no_opt_in_cookie(new_jar):
+    jar = new_jar({NAME: '1'})
+    write_choice(jar, False, NOON, False)
+    assert jar['log'] == [('remove', NAME)]
+
+
+def test_opt_out_deletes_the_opt_in_cookie(new_jar):
+    jar = new_jar({OPT_IN_COOKIE: str(NOW)})
+    write_choice(jar, True, NOON, True)
+    assert jar['log'] == [('write', NAME, str(NOW), LIFETIME_MS), ('remove', OPT_IN_COOKIE)]
+    assert status(jar, False, True) == 'denied'
+
+
+def test_clear_choice_deletes_both(new_jar):
+    jar = new_jar({NAME: '1', OPT_IN_COOKIE: '1'})
+    clear_choice(jar)
+    assert jar['cookies'] == {}
+    assert status(jar, False, True) == 'pending'
+    assert status(jar, False, False) == 'granted'
+
+
+def test_the_opt_in_cookie_is_renewed_like_the_opt_out(new_jar):
+    jar = new_jar({OPT_IN_COOKIE: str(NOW - 10 * DAY_MS)})
+    assert refresh(jar, OPT_IN_COOKIE, NOW) == LIFETIME_MS - 10 * DAY_MS
+
+
 @pytest.mark.parametrize('age_days', [730, 731, 2000])
 def test_refresh_deletes_a_cookie_past_two_years(new_jar, age_days):
     jar = new_jar({NAME: str(NOW - age_days * DAY_MS)})
@@ -125,7 +228,7 @@ def test_refresh_keeps_a_cookie_one_ms_short_of_two_years(new_jar):
     created = NOW - LIFETIME_MS + 1
     jar = new_jar({NAME: str(created)})
     assert refresh_opt_out(jar, NOW) == 1
-    assert jar['log'] == [('write', NAME, str(created), 1)]
+    assert jar['log'] == [('write', NAME, str(created - created % DAY_MS), 1)]
 
 
 @pytest.mark.parametrize('foreign', ['1', 'true', '', 'yes', '0', '-1', '1499999999999', '1.7e12',

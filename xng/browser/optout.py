@@ -26,12 +26,12 @@ def is_opted_out():
 
 def opted_out_in(raw):
     """is_opted_out() from a document.cookie string read in this same call (one read serves the call)."""
-    return consent.is_opted_out({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out())
+    return consent.is_opted_out({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out(), False)
 
 
 def write(opted_out):
-    consent.write_opt_out(cookies.jar, opted_out, Date.now())
+    consent.write_choice(cookies.jar, opted_out, Date.now(), False)
 
 
 def refresh(jar):
-    consent.refresh_opt_out(jar, Date.now())
+    consent.refresh(jar, consent.OPT_OUT_COOKIE, Date.now())

@@ -5,7 +5,7 @@ life. Another tab takes that queue over only once it is granted that lock (the t
 deletes it, so two tabs never send the same persisted event. Every access is guarded: in a
 sandboxed iframe even reading window.localStorage throws.
 """
-from xng.core.values import from_json, is_array, text, to_json
+from xng.core.values import from_json, is_array, push, text, to_json
 
 PREFIX = 'xng.'
 QUEUE_PREFIX = 'xng.queue.'
@@ -50,7 +50,7 @@ def own_keys():
         for index in range(store.length):
             key = store.key(index)
             if key.startsWith(PREFIX):
-                found.append(key)
+                push(found, key)
     except:  # noqa: E722
         pass
     return found
@@ -118,7 +118,7 @@ def queue_keys():
     found = []
     for key in own_keys():
         if key.startsWith(QUEUE_PREFIX) and key != tab['key']:
-            found.append(key)
+            push(found, key)
     return found
 
 

@@ -4,7 +4,7 @@ The shape follows Segment's HTTP batch API so that any collector speaking it can
 Property values JSON cannot encode (functions, BigInt, symbols, cycles) are dropped one by one, not
 the whole event, and huge values are cut so that an event always fits in a beacon.
 """
-from xng.core.values import appended, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
+from xng.core.values import push, slice_of, appended, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
 
 VERSION = '0.1.0'
 MAX_STRING = 8192        # characters kept of one string value
@@ -26,7 +26,7 @@ def clean(value, max_string, ancestors, budget):
         return DROP
     kind = type_of(value)
     if kind == 'string':
-        return value if len(value) <= max_string else value[:max_string]
+        return value if len(value) <= max_string else slice_of(value, 0, max_string)
     if kind == 'boolean' or value == None and kind == 'object':  # noqa: E711 -- null, not undefined
         return value
     if kind == 'number':
@@ -49,7 +49,7 @@ def clean_list(items, max_string, ancestors, budget):
     out = []
     for index in range(min(len(items), MAX_ITEMS)):
         item = clean(items[index], max_string, ancestors, budget)
-        out.append(None if item is DROP else item)  # as JSON.stringify does for array holes
+        push(out, None if item is DROP else item)  # as JSON.stringify does for array holes
     return out
 
 

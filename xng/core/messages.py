@@ -1,5 +1,5 @@
 """Messages from the messages endpoint: which are valid, and the bounded list of ids already shown."""
-from xng.core.values import appended, has_key, is_array, is_object, type_of
+from xng.core.values import appended, has_key, is_array, is_object, push, slice_of, type_of
 
 CHANNELS = ['onsite', 'notification', 'exit-intent']
 MAX_SHOWN = 200  # ids remembered per browser; the oldest are forgotten first
@@ -14,7 +14,7 @@ def valid_messages(response):
     found = []
     for message in response['messages']:
         if is_valid(message):
-            found.append(message)
+            push(found, message)
     return found
 
 
@@ -32,11 +32,11 @@ def unseen(messages, shown):
     fresh = []
     for message in messages:
         if message['id'] not in shown:
-            fresh.append(message)
+            push(fresh, message)
     return fresh
 
 
 def remember(shown, message_id):
     """`shown` plus `message_id`, keeping the newest MAX_SHOWN ids."""
     kept = appended(shown if is_array(shown) else [], message_id)
-    return kept[len(kept) - MAX_SHOWN:] if len(kept) > MAX_SHOWN else kept
+    return slice_of(kept, len(kept) - MAX_SHOWN, None) if len(kept) > MAX_SHOWN else kept

@@ -15,7 +15,7 @@ bounded queue; memory holds more, so that a burst bigger than the store (3,000 c
 before any answer can come back) still arrives, yet a runaway loop cannot eat the page's memory.
 """
 from xng.core.retry import is_retryable, retry_delay
-from xng.core.values import contains_same, text, to_json, utf8_length
+from xng.core.values import contains_same, push, slice_of, text, to_json, utf8_length
 
 BATCH_SIZE = 20              # a batch leaves at 20 events ...
 BATCH_DELAY_MS = 1000        # ... or within 1 s of its first event
@@ -39,7 +39,7 @@ def create(deps, restored):
 
 def add(state, event):
     item = {'event': event, 'bytes': utf8_length(to_json(event))}
-    state['entries'].append(item)
+    push(state['entries'], item)
     state['bytes'] += item['bytes']
 
 
@@ -87,7 +87,7 @@ def bound(state):
         state['bytes'] -= entries[dropped]['bytes']
         dropped += 1
     if dropped > 0:
-        state['entries'] = entries[dropped:]
+        state['entries'] = slice_of(entries, dropped, None)
         state['dropped'] += dropped
 
 
@@ -114,7 +114,7 @@ def save(state):
     if first > 0 and state['unstored'] == 0:  # once as the store fills up, not at every save
         state['deps']['warn']('store full, oldest events not kept:', first)
     state['unstored'] = first
-    state['deps']['save'](events_of(state['entries'][first:]))
+    state['deps']['save'](events_of(slice_of(state['entries'], first, None)))
 
 
 def first_stored(entries):
@@ -134,7 +134,7 @@ def take_batch(entries):
     for item in entries:
         if len(batch) == BATCH_SIZE or len(batch) > 0 and size + item['bytes'] > MAX_BODY_BYTES:
             break
-        batch.append(item)
+        push(batch, item)
         size += item['bytes'] + 1
     return batch
 
@@ -142,14 +142,14 @@ def take_batch(entries):
 def events_of(batch):
     events = []
     for item in batch:
-        events.append(item['event'])
+        push(events, item['event'])
     return events
 
 
 def flush(state, done):
     """Send what is queued, a batch at a time; done() once every batch got its answer (or a retry is set)."""
     if done != None:  # noqa: E711
-        state['waiters'].append(done)
+        push(state['waiters'], done)
     if not state['deps']['allowed']():
         drop_all(state)
         return
@@ -211,7 +211,7 @@ def acknowledge(state, batch):
             left -= 1
             state['bytes'] -= item['bytes']
         else:
-            kept.append(item)
+            push(kept, item)
     state['entries'] = kept
     # The store is rewritten when the queue empties or the page goes, not after every answer: that made
     # a burst quadratic. Until then it may still hold delivered events; should the page die first, the
@@ -264,7 +264,7 @@ def flush_on_exit(state):
         if size > budget:
             break
         budget -= size
-        rest = rest[len(batch):]
+        rest = slice_of(rest, len(batch), None)
         send(state, batch, True)
     if len(state['entries']) > 0:
         schedule(state, BATCH_DELAY_MS)

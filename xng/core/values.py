@@ -4,7 +4,10 @@ Every mapping the SDK handles is a plain JS object (pages pass plain objects, an
 dict literals to plain objects), so the SDK never calls dict methods: it uses these helpers.
 Names avoid Transcrypt's aliases (`get`, `keys`, `name`, `pop`, `type`, ... become `py_*`).
 """
-from org.transcrypt.stubs.browser import __pragma__
+# __pragma__ ('skip')
+def __pragma__(*args):  # CPython: the pragmas are compile-time directives for Transcrypt, no-ops here
+    return None
+# __pragma__ ('noskip')
 
 
 def type_of(value):
@@ -40,6 +43,31 @@ def contains_same(items, item):
     return items.indexOf(item) >= 0
 
 
+def push(items, item):
+    """list.append without Transcrypt's Array.prototype.append (no built-in of the page is touched)."""
+    items.push(item)
+
+
+def trim(raw):
+    """str.strip() for whitespace, as JavaScript's trim."""
+    return raw.trim()
+
+
+def index_of(raw, part):
+    """str.find: the index of `part` in `raw`, or -1."""
+    return raw.indexOf(part)
+
+
+def slice_of(value, start, end):
+    """value[start:end] for a string or a list (end None: to the end), without the runtime's __getslice__."""
+    return value.slice(start) if end == None else value.slice(start, end)  # noqa: E711
+
+
+def floor_to(value, unit):
+    """`value` rounded down to a multiple of `unit` (Python's % would bring in a runtime helper)."""
+    return Math.floor(value / unit) * unit
+
+
 def split_text(raw, separator):
     """str.split with a separator (JavaScript's own split: no runtime helper in the bundle)."""
     return raw.js_split(separator)
@@ -51,9 +79,11 @@ def text(value):
 
 
 def to_int(value):
-    """The integer a canonical decimal string spells, else None."""
+    """The integer a canonical decimal string of at most 15 digits spells (no sign, no spaces), else None."""
+    if type_of(value) != 'string' or len(value) > 15:
+        return None
     number = parseInt(value, 10)
-    return number if String(number) == value else None
+    return number if number >= 0 and String(number) == value else None
 
 
 def is_finite_number(value):
@@ -101,7 +131,7 @@ def describe(value):
         shown = None
     if type_of(shown) != 'string':
         shown = String(value)
-    return shown if len(shown) <= 80 else shown[:77] + '...'
+    return shown if len(shown) <= 80 else slice_of(shown, 0, 77) + '...'
 
 
 def guard(method_name, method):
@@ -125,6 +155,7 @@ def warn(message, value):
 __pragma__('skip')
 import json as _json  # noqa: E402
 import math as _math  # noqa: E402
+import re as _re  # noqa: E402
 
 WARNINGS = []  # what warn() said, for the unit tests
 
@@ -165,6 +196,46 @@ def contains_same(items, item):  # noqa: F811
     return any(each is item for each in items)
 
 
+def push(items, item):
+    """list.append without Transcrypt's Array.prototype.append (no built-in of the page is touched)."""
+    items.push(item)
+
+
+def trim(raw):
+    """str.strip() for whitespace, as JavaScript's trim."""
+    return raw.trim()
+
+
+def index_of(raw, part):
+    """str.find: the index of `part` in `raw`, or -1."""
+    return raw.indexOf(part)
+
+
+def slice_of(value, start, end):
+    """value[start:end] for a string or a list (end None: to the end), without the runtime's __getslice__."""
+    return value.slice(start) if end == None else value.slice(start, end)  # noqa: E711
+
+
+def push(items, item):  # noqa: F811
+    items.append(item)
+
+
+def trim(raw):  # noqa: F811
+    return raw.strip()
+
+
+def index_of(raw, part):  # noqa: F811
+    return raw.find(part)
+
+
+def slice_of(value, start, end):  # noqa: F811
+    return value[start:end]
+
+
+def floor_to(value, unit):  # noqa: F811
+    return value // unit * unit
+
+
 def split_text(raw, separator):  # noqa: F811
     return raw.split(separator)
 
@@ -178,7 +249,8 @@ def text(value):  # noqa: F811
 
 
 def to_int(value):  # noqa: F811
-    return int(value) if isinstance(value, str) and value.isdigit() and str(int(value)) == value else None
+    canonical = isinstance(value, str) and len(value) <= 15 and _re.fullmatch('0|[1-9][0-9]*', value)
+    return int(value) if canonical else None
 
 
 def is_finite_number(value):  # noqa: F811
