@@ -20,11 +20,14 @@ CATEGORIES = ['v8', 'devtools.timeline']
 DETAIL = CATEGORIES + ['disabled-by-default-v8.compile']
 
 
-def traced_eval(browser, page, url, categories=CATEGORIES):
-    """Evaluates the script at `url` in `page` (a bare bench page) with tracing on; returns the split."""
+def traced_eval(browser, page, url, categories=CATEGORIES, may_throw=False):
+    """Evaluates the script at `url` in `page` (a bare bench page) with tracing on; returns the split.
+
+    may_throw: a script that throws while running is still measured (bench/profile.py's bundles with
+    a module left out cannot run, but their compile is what is measured)."""
     browser.start_tracing(page=page, categories=categories)
     try:
-        page.evaluate('url => __bench.evalSource(url)', url)
+        page.evaluate('url => __bench.evalSource(url)%s' % ('.catch(() => null)' if may_throw else ''), url)
     finally:
         data = browser.stop_tracing()
     trace = json.loads(data)
