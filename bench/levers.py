@@ -25,6 +25,7 @@ reported and skipped. The variants:
 import argparse
 import json
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -151,11 +152,16 @@ def main(argv=None):
                                               detail=True))
     base = figures[str(OUT / 'base.js')]
     print()
-    print('change against base (main-thread CPU ms; negative = faster)')
+    print('change against base, main-thread CPU ms: the median of the differences taken page by page (each '
+          'round loads every variant once, so a pair shares the moment\'s load), and the difference of the '
+          'lowest figures in brackets; negative = faster')
     for path, values in figures.items():
-        print('  %-18s eval %+.3f  compile %+.3f  run %+.3f' % (
-            Path(path).stem, values['eval_cpu_ms'] - base['eval_cpu_ms'],
-            values['compile_cpu_ms'] - base['compile_cpu_ms'], values['run_cpu_ms'] - base['run_cpu_ms']))
+        cells = [Path(path).stem]
+        for figure in ('eval_cpu_ms', 'compile_cpu_ms', 'run_cpu_ms'):
+            paired = [a[figure] - b[figure] for a, b in zip(values['samples'], base['samples'])]
+            values[figure + '_paired_change'] = statistics.median(paired)
+            cells += [values[figure + '_paired_change'], values[figure + '_lowest'] - base[figure + '_lowest']]
+        print('  %-18s eval %+.3f [%+.3f]  compile %+.3f [%+.3f]  run %+.3f [%+.3f]' % tuple(cells))
     Path(args.json).write_text(json.dumps({'pages': args.pages, 'notes': notes, 'figures': figures}, indent=2) + '\n')
     print('wrote %s' % args.json)
 

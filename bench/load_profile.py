@@ -14,7 +14,8 @@ bench/trace.py). Each round opens fresh pages, so the machine's load drifts over
    main-thread CPU time (the trace's `tdur`).
 2. compile per module: each module's minified code alone, wrapped in a parenthesised arrow function
    that is never called (V8 compiles it at once, as it does the bundle's IIFE, and runs nothing),
-   inserted 5 times per page with a unique comment (no compilation cache), median wall time.
+   inserted 5 times per page with a unique comment (no compilation cache), median wall time, less
+   the same for an empty arrow function (what inserting any script costs).
 3. run per module: the bundle with a `__benchMark('<module>')` call where each module starts;
    performance.now() between two marks is the wall time of a module's top-level code (the last one,
    main, also runs install(): the calls it makes into other modules count for main).
@@ -61,6 +62,7 @@ def sections(readable):
 
 
 def module_label(name):
+    name = name.split('/')[-1]  # build/stage/full/xng.tracker.js: the build's stage folder first
     return 'Transcrypt runtime' if name.startswith('org.transcrypt') else name
 
 
@@ -88,6 +90,7 @@ def variants(readable, work):
     # heuristic for an immediately invoked one), as it does the bundle's own IIFE, and runs nothing.
     alone = {name: minify('window.__compiled = (() => {\n%s\n});\n' % readable[start:end], work, 'alone-%d' % i)
              for i, (name, start, end) in enumerate(parts)}
+    alone['(nothing)'] = minify('window.__compiled = (() => {\n});\n', work, 'alone-nothing')
     alone['(whole bundle)'] = minify('window.__compiled = %s;\n' % readable[readable.index('(() => {'):
                                                                           readable.rindex('})();') + 2],
                                      work, 'alone-whole')
@@ -198,7 +201,8 @@ def run_profile(args):
             for key, value in sources.items()}
     sdks['p-floor'] = catalogue.Sdk(name='p-floor', package='floor', bundle='floor', source=floor.source)
     network = LocalNetwork(sdks, '{}')
-    texts = [alone[name].decode() for name in names + ['(whole bundle)']]
+    extra = ['(whole bundle)', '(nothing)']
+    texts = [alone[name].decode() for name in names + extra]
     splits, compiles, marks, profiles, coverage = defaultdict(list), defaultdict(list), defaultdict(list), [], []
     started = time.monotonic()
     with sync_playwright() as playwright:
@@ -209,7 +213,7 @@ def run_profile(args):
                 print('round %d/%d' % (round_ + 1, args.pages), file=sys.stderr)
                 for key in ('whole', 'floor'):
                     splits[key].append(pages.split('p-' + key))
-                for name, ms in zip(names + ['(whole bundle)'], pages.compile_loop(texts, 5)):
+                for name, ms in zip(names + extra, pages.compile_loop(texts, 5)):
                     compiles[name].append(ms)
                 marks_here = pages.marks('p-marked')
                 for (name, at), (_, then) in zip(marks_here, marks_here[1:]):
@@ -224,13 +228,15 @@ def run_profile(args):
                 'split': {key: {figure: median([s[figure] for s in samples if figure in s])
                                 for figure in samples[0]} for key, samples in splits.items()},
                 'compile_alone_whole_ms': median(compiles['(whole bundle)']),
+                # what inserting a script costs with nothing to compile: taken off every module's figure
+                'compile_alone_nothing_ms': median(compiles['(nothing)']),
                 'modules': []}
     ran = functions_run(coverage[0], sources['marked'], parts)
     for name in names:
         document['modules'].append({
             'module': name, 'label': module_label(name), 'min_bytes': sizes[name],
             'byte_share': sizes[name] / sum(sizes.values()),
-            'compile_alone_ms': median(compiles[name]),
+            'compile_alone_ms': median(compiles[name]) - median(compiles['(nothing)']),
             'top_level_run_us': median(marks[name]),
             'functions_run_at_load': ran[name]['names'],
             'bytes_run_at_load': ran[name]['bytes'],
@@ -291,9 +297,9 @@ def print_profile(document):
             key, figures['eval_cpu_ms'], figures['compile_cpu_ms'], figures['run_cpu_ms'],
             figures.get('lazy_cpu_ms') or 0, figures.get('lazy_functions')))
     print()
-    print('per module: minified bytes; compile ms of its code alone (the whole bundle alone: %.3f ms); '
-          'top-level run us (wall); bytes of the functions that ran during evaluation' %
-          document['compile_alone_whole_ms'])
+    print('per module: minified bytes; compile ms of its code alone, less an empty script\'s (the whole '
+          'bundle alone: %.3f ms less %.3f); top-level run us (wall); bytes of the functions that ran during '
+          'evaluation' % (document['compile_alone_whole_ms'], document['compile_alone_nothing_ms']))
     for module in document['modules']:
         print('  %-34s %6d B %5.1f%%  compile %6.3f ms  run %7.1f us  ran %5d B: %s' % (
             module['label'], module['min_bytes'], 100 * module['byte_share'], module['compile_alone_ms'],
@@ -330,16 +336,20 @@ def compare(args):
                     samples[name].append(pages.split(name, trace.DETAIL if args.detail else trace.CATEGORIES))
         finally:
             browser.close()
-    print('%d fresh pages each; medians of main-thread CPU ms (wall ms of eval in brackets)' % args.pages)
+    print('%d fresh pages each; main-thread CPU ms, median [lowest] (wall ms of eval in brackets, median)' % args.pages)
     out = {}
     for name, sdk in sdks.items():
         figures = {figure: median([s[figure] for s in samples[name] if figure in s]) for figure in samples[name][0]}
+        for figure in ('eval_cpu_ms', 'compile_cpu_ms', 'run_cpu_ms'):
+            figures[figure + '_lowest'] = min(s[figure] for s in samples[name])
+        figures['samples'] = samples[name]
         out[sdk.bundle] = figures
         lazy = ('  lazy compile %.3f (%d functions)' % (figures['lazy_cpu_ms'], figures['lazy_functions'])
                 if 'lazy_cpu_ms' in figures else '')
-        print('  %-40s %6d B  eval %.3f (%.3f)  compile %.3f  run %.3f%s' % (
-            sdk.bundle, len(sdk.source), figures['eval_cpu_ms'], figures['eval_ms'], figures['compile_cpu_ms'],
-            figures['run_cpu_ms'], lazy))
+        print('  %-24s %6d B  eval %.3f [%.3f] (%.3f)  compile %.3f [%.3f]  run %.3f [%.3f]%s' % (
+            Path(sdk.bundle).name[:24], len(sdk.source), figures['eval_cpu_ms'], figures['eval_cpu_ms_lowest'],
+            figures['eval_ms'], figures['compile_cpu_ms'], figures['compile_cpu_ms_lowest'], figures['run_cpu_ms'],
+            figures['run_cpu_ms_lowest'], lazy))
     return out
 
 

@@ -80,16 +80,19 @@ def _print_split(entries, settings):
         return
     floor = entries.get('floor', {})
     print()
-    print('evaluation split, median of %d traced fresh pages each (bench/trace.py): compile = parse and '
-          'top-level bytecode (v8.compile), run = top-level code with its lazy compiles (v8.run); '
-          'main-thread CPU ms, wall ms in brackets' % settings['split_pages'])
+    print('evaluation split, median of %d traced fresh pages each (bench/trace.py), main-thread CPU ms: inline as '
+          'eval ms (compile = v8.compile: parse and top-level bytecode; run = v8.run: top-level code with the '
+          'lazy compiles of what it calls), and by <script src> (Chromium compiles it off the main thread while '
+          'it downloads; "streamed": share of pages where it did)' % settings['split_pages'])
     for name, entry in rows:
-        line = '  %-10s eval %6.3f (%6.3f)  compile %6.3f (%6.3f)  run %6.3f (%6.3f)' % (
-            name, entry['eval_cpu_ms'], _nan(entry.get('eval_ms')), entry['compile_cpu_ms'], entry['compile_ms'],
-            entry['run_cpu_ms'], entry['run_ms'])
+        line = '  %-10s inline: eval %6.3f  compile %6.3f  run %6.3f   <script src>: %6.3f = %6.3f + %6.3f%s' % (
+            name, entry['eval_cpu_ms'], entry['compile_cpu_ms'], entry['run_cpu_ms'],
+            _nan(entry.get('src_eval_cpu_ms')), _nan(entry.get('src_compile_cpu_ms')),
+            _nan(entry.get('src_run_cpu_ms')), ' streamed' if entry.get('src_streamed') else '')
         if entry['kind'] == 'xng' and floor.get('compile_cpu_ms'):
-            line += '   / floor: eval %s  compile %s  run %s' % tuple(
-                _times(_div(entry[key], floor[key])) for key in ('eval_cpu_ms', 'compile_cpu_ms', 'run_cpu_ms'))
+            line += '   / floor: eval %s compile %s run %s src %s' % tuple(
+                _times(_div(entry.get(key), floor.get(key)))
+                for key in ('eval_cpu_ms', 'compile_cpu_ms', 'run_cpu_ms', 'src_eval_cpu_ms'))
         print(line)
 
 

@@ -132,12 +132,23 @@ class Bench:
             context.close()
 
     def split_sample(self, sdk):
-        """Evaluation of the bundle split into compile and run (ms), from a trace of one fresh page."""
+        """Evaluation of the bundle split into compile and run (ms), from traces of two fresh pages: the
+        eval page (inline, as eval ms), and a page that loads it by <script src> (`src_*` figures)."""
         context, page, _ = self._open(sdk, load_bundle=False)
         try:
-            return trace.traced_eval(self.browser, page, '/sdk/%s.js' % sdk.name)
+            sample = trace.traced_eval(self.browser, page, '/sdk/%s.js' % sdk.name)
         finally:
             context.close()
+        context = self.browser.new_context()
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        self.network.attach(context)
+        try:
+            loaded = trace.traced_load(self.browser, context.new_page(), page_url(sdk.name, True),
+                                       '/sdk/%s.js' % sdk.name)
+        finally:
+            context.close()
+        sample.update({'src_' + key: value for key, value in loaded.items()})
+        return sample
 
     def track_sample(self, sdk):
         """One run: per-call cost of track() and of the opt-out check, in us, on a fresh page.
@@ -265,7 +276,8 @@ def _sample(result, key, take):
 
 
 # From bench/trace.py: the traced evaluation (wall and CPU time), and its two parts.
-SPLIT_FIGURES = ('eval_cpu_ms', 'compile_ms', 'compile_cpu_ms', 'run_ms', 'run_cpu_ms')
+SPLIT_FIGURES = ('eval_cpu_ms', 'compile_ms', 'compile_cpu_ms', 'run_ms', 'run_cpu_ms',
+                 'src_eval_ms', 'src_eval_cpu_ms', 'src_compile_cpu_ms', 'src_run_cpu_ms')
 
 
 def summarise(sdk, raw):
@@ -292,6 +304,8 @@ def summarise(sdk, raw):
     for figure in SPLIT_FIGURES:
         entry[figure] = _median([sample[figure] for sample in splits])
         entry[figure + '_samples'] = [sample[figure] for sample in splits]
+    if splits:
+        entry['src_streamed'] = sum(1 for sample in splits if sample.get('src_streamed')) / len(splits)
     entry['track_total_us'] = _median(raw.get('track_total_us', []))
     entry['track_total_us_samples'] = raw.get('track_total_us', [])
     entry['opted_out'] = _opted_out_summary(raw.get('opted_out')) if sdk.opt_out else None
@@ -331,7 +345,8 @@ def _ratio(mine, theirs):
 
 FLOOR_FIGURES = (('size_gzip', 'gzip_bytes'), ('eval', 'eval_ms'), ('eval_cpu', 'eval_cpu_ms'),
                  ('compile', 'compile_ms'), ('compile_cpu', 'compile_cpu_ms'), ('run', 'run_ms'),
-                 ('run_cpu', 'run_cpu_ms'), ('track', 'track_us'), ('track_total', 'track_total_us'))
+                 ('run_cpu', 'run_cpu_ms'), ('src_eval_cpu', 'src_eval_cpu_ms'),
+                 ('track', 'track_us'), ('track_total', 'track_total_us'))
 
 
 def floor_ratios(entries):
