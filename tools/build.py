@@ -41,10 +41,16 @@ def run(*args):
     subprocess.run([str(arg) for arg in args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+# Private keys: a key written with a leading underscore (`state['_queue']`) is xng's own, read and written
+# only by that literal subscript (never built or passed as a string), so the minified bundles shorten it.
+# `_xng` is the loader stub's brand, read across scripts: it keeps its name.
+MANGLE = ['--mangle-props=^_[a-z]', '--mangle-quoted', '--reserve-props=^_xng$']
+
+
 def bundle(entry, outfile, minify):
     args = [ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--sourcemap',
             '--legal-comments=none', '--log-level=warning', '--outfile=%s' % outfile]
-    run(*(args + ['--minify'] if minify else args))
+    run(*(args + ['--minify'] + MANGLE if minify else args))
 
 
 def bundle_esm(stage):
