@@ -134,7 +134,7 @@ def build_stub():
     run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
         '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.src.js'))
     # external: the map is written, but the snippet (inlined in pages) carries no sourceMappingURL line
-    run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', '--minify',
+    run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', '--minify', *MANGLE,
         '--sourcemap=external', '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.js'))
 
 

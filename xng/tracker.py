@@ -413,7 +413,7 @@ def renew():
         optout.refresh(cookies.jar)
         return
     opted_out = cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711 -- it wins: the opt-in is not renewed then
-    if not opted_out and not optout.mode['by_default']:
+    if not opted_out and not optout.mode['_by_default']:
         return
     value = cookies.read(consent.OPT_OUT_COOKIE if opted_out else consent.OPT_IN_COOKIE)
     if consent.needs_renewal_today(value, Date.now()):
