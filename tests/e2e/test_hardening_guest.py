@@ -128,7 +128,7 @@ def test_stub_methods_taken_before_the_load_act_as_the_librarys(context, page, b
     }""")
     release()
     page.wait_for_function('() => window.xng.loaded === true')
-    page.evaluate("captured.identify('captured-user'); captured.track('Captured Track'); return captured.flush()")
+    page.evaluate("captured.identify('captured-user'); captured.track('Captured Track'); captured.flush()")
     events = collector.wait_for(['Captured Track'])
     assert events[-1]['userId'] == 'captured-user'
     assert cookie(context, 'xng.anonymous-id') is not None and page.evaluate("localStorage.getItem('xng.user-id')")
