@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-SOURCES := $(shell find xng -name '*.py' -not -path '*/__target__/*') xng/snippet.js tools/build.py tools/shake_runtime.py
+SOURCES := $(shell find xng -name '*.py' -not -path '*/__target__/*') tools/build.py tools/shake_runtime.py
 
 .DEFAULT_GOAL := help
 
@@ -40,12 +40,15 @@ demo: build ## Serve the demo shop, privacy page and collector at http://127.0.0
 demo-https: build ## The demo, plus HTTPS with a self-signed certificate on port 8443
 	PORT=$(PORT) $(PY) -m demo_site.server --https-port 8443
 
-test: build browser ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budgets
+test: build browser bench/node_modules/.installed ## Run the unit tests (CPython) and the end-to-end tests (Chromium), and check the size budgets
 	$(PY) tools/check_size.py
 	$(PY) -m pytest -q tests
 
 test-unit: $(VENV)/.installed ## Only the CPython unit tests
 	$(PY) -m pytest -q tests/unit
+
+mutate: $(VENV)/.installed node_modules/.installed ## Break each opt-out rule in turn (tests/mutants/) and show the test that catches it; MUTANTS=id,... for some
+	$(PY) tools/mutate.py
 
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
@@ -64,4 +67,4 @@ screenshot: build ## Refresh docs/privacy-page.png from the running demo
 clean: ## Remove build output (the virtualenv and node_modules stay)
 	rm -rf build xng/__target__
 
-.PHONY: help setup build browser package demo demo-https test test-unit bench soak screenshot clean
+.PHONY: help setup build browser package demo demo-https test test-unit mutate bench soak screenshot clean

@@ -33,6 +33,8 @@ def print_report(document):
     _row(['-' * width for _, width in COLUMNS])
     for name, entry in document['sdks'].items():
         _row(_cells(name, entry))
+    _print_split(document['sdks'], settings)
+    _print_floor_ratios(document['ratios_xng_to_floor'])
     _print_ratios(document['ratios_xng_to_peer'])
     _print_xng(document['xng'], settings)
     _print_opted_out(document['sdks']['xng'])
@@ -52,8 +54,8 @@ def _row(cells):
 
 def _cells(name, entry):
     head = [name, entry.get('version') or '-']
-    if entry['status'] == 'not installed':
-        return head + ['not installed (npm ci --prefix bench)']
+    if 'bytes' not in entry:
+        return head + [entry['status']]
     sizes = ['%.1f' % (entry['bytes'] / 1024), '%.1f' % (entry['gzip_bytes'] / 1024)]
     if entry['status'] != 'ok':
         return head + sizes + [entry['status']]
@@ -70,6 +72,51 @@ def _opted(opted):
 
 def _num(value, fmt):
     return 'n/a' if value is None else fmt % value
+
+
+def _print_split(entries, settings):
+    rows = [(name, e) for name, e in entries.items() if e['status'] == 'ok' and e.get('compile_ms') is not None]
+    if not rows:
+        return
+    floor = entries.get('floor', {})
+    print()
+    print('evaluation split, median of %d traced fresh pages each (bench/trace.py), main-thread CPU ms: inline as '
+          'eval ms (compile = v8.compile: parse and top-level bytecode; run = v8.run: top-level code with the '
+          'lazy compiles of what it calls), and by <script src> (Chromium compiles it off the main thread while '
+          'it downloads; "streamed": share of pages where it did)' % settings['split_pages'])
+    for name, entry in rows:
+        line = '  %-10s inline: eval %6.3f  compile %6.3f  run %6.3f   <script src>: %6.3f = %6.3f + %6.3f%s' % (
+            name, entry['eval_cpu_ms'], entry['compile_cpu_ms'], entry['run_cpu_ms'],
+            _nan(entry.get('src_eval_cpu_ms')), _nan(entry.get('src_compile_cpu_ms')),
+            _nan(entry.get('src_run_cpu_ms')), ' streamed' if entry.get('src_streamed') else '')
+        if entry['kind'] == 'xng' and floor.get('compile_cpu_ms'):
+            line += '   / floor: eval %s compile %s run %s src %s' % tuple(
+                _times(_div(entry.get(key), floor.get(key)))
+                for key in ('eval_cpu_ms', 'compile_cpu_ms', 'run_cpu_ms', 'src_eval_cpu_ms'))
+        print(line)
+
+
+def _nan(value):
+    return float('nan') if value is None else value
+
+
+def _div(a, b):
+    return a / b if a is not None and b else None
+
+
+def _print_floor_ratios(ratios):
+    if not ratios:
+        return
+    print()
+    print('xng / floor (the hand-written tracker in bench/floor.js; "above empty": eval minus the empty '
+          "script's, xng over floor)")
+    for name, mine in ratios.items():
+        floor = mine.get('floor')
+        if not floor:
+            continue
+        print('  %-10s gzip size %-7s eval %-7s (CPU %s)  track %-7s track total %-7s eval above empty %s' % (
+            name, _times(floor.get('size_gzip')), _times(floor.get('eval')), _times(floor.get('eval_cpu')),
+            _times(floor.get('track')), _times(floor.get('track_total')), _times(mine.get('eval_above_empty'))))
 
 
 def _print_ratios(ratios):
@@ -115,11 +162,12 @@ def _print_load(document):
 
 
 def _print_provenance(entries):
+    peers = {name: e for name, e in entries.items() if e['kind'] == 'peer'}
     measured = ['%s %s (%s)' % (e['package'], e['version'], e['bundle'])
-                for name, e in entries.items() if name != 'xng' and e['status'] == 'ok']
-    missing = [e['package'] for e in entries.values() if e['status'] == 'not installed']
+                for e in peers.values() if e['status'] == 'ok']
+    missing = [e['package'] for e in peers.values() if e['status'].startswith('not installed')]
     failed = ['%s: %s' % (name, e['status']) for name, e in entries.items()
-              if e['status'] not in ('ok', 'not installed')]
+              if e['status'] != 'ok' and not e['status'].startswith(('not installed', 'not built'))]
     print('peers measured in this same run: %s' % (', '.join(measured) or 'none'))
     if missing:
         print('peers not installed (run `npm ci --prefix bench`): %s' % ', '.join(missing))

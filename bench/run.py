@@ -3,6 +3,9 @@
 Run from the repo root after `make build` and `npm ci --prefix bench`:
     .venv/bin/python bench/run.py [--quick] [--json build/bench.json] [--xng build/xng.min.js]
 Prints a table, writes the figures as JSON, and exits 1 if xng does anything while opted out.
+Besides the peers, the same run measures the other builds of xng (build/xng.core.min.js, and the ES
+module build/xng.mjs bundled as an app would) and two floors: a minimal tracker written by hand
+(bench/floor.js) and an empty script, so that every xng figure also reads as a ratio to the floor.
 What is measured and how: bench/README.md.
 """
 import argparse
@@ -23,12 +26,14 @@ from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noq
 
 import report  # noqa: E402
 import sdks as catalogue  # noqa: E402
+import trace  # noqa: E402
 from network import LocalNetwork, page_url  # noqa: E402
 
 # eval_pages: fresh pages per bundle; runs: fresh pages per SDK for the per-call costs; each run times
 # up to `calls` calls, stopping early once `budget_ms` is spent (see LOOP_JS).
-FULL = {'eval_pages': 15, 'runs': 7, 'calls': 10000, 'budget_ms': 400, 'total_runs': 3}
-QUICK = {'eval_pages': 5, 'runs': 3, 'calls': 10000, 'budget_ms': 200, 'total_runs': 1}
+# split_pages: traced fresh pages per xng build and floor, for the compile / run split (bench/trace.py).
+FULL = {'eval_pages': 15, 'runs': 7, 'calls': 10000, 'budget_ms': 400, 'total_runs': 3, 'split_pages': 9}
+QUICK = {'eval_pages': 5, 'runs': 3, 'calls': 10000, 'budget_ms': 200, 'total_runs': 1, 'split_pages': 3}
 # track() in total: the main thread's script time for TOTAL_CALLS calls made in one task plus all the
 # work they leave for later (microtasks, timers, building and sending batches) in the TOTAL_WINDOW_MS
 # after them, from Chromium's own ScriptDuration counter. SDKs differ in how much of a call they defer,
@@ -126,6 +131,25 @@ class Bench:
         finally:
             context.close()
 
+    def split_sample(self, sdk):
+        """Evaluation of the bundle split into compile and run (ms), from traces of two fresh pages: the
+        eval page (inline, as eval ms), and a page that loads it by <script src> (`src_*` figures)."""
+        context, page, _ = self._open(sdk, load_bundle=False)
+        try:
+            sample = trace.traced_eval(self.browser, page, '/sdk/%s.js' % sdk.name)
+        finally:
+            context.close()
+        context = self.browser.new_context()
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        self.network.attach(context)
+        try:
+            loaded = trace.traced_load(self.browser, context.new_page(), page_url(sdk.name, True),
+                                       '/sdk/%s.js' % sdk.name)
+        finally:
+            context.close()
+        sample.update({'src_' + key: value for key, value in loaded.items()})
+        return sample
+
     def track_sample(self, sdk):
         """One run: per-call cost of track() and of the opt-out check, in us, on a fresh page.
 
@@ -210,12 +234,16 @@ class Bench:
 def measure(bench, sdks, results):
     """Fills `results` (name -> dict). Samples go round-robin over the SDKs so that any drift in the
     machine's load is shared by all of them instead of landing on whichever SDK ran last."""
-    for phase, sampler, count in (('eval_ms', bench.eval_sample, bench.settings['eval_pages']),
-                                  ('runs', bench.track_sample, bench.settings['runs']),
-                                  ('track_total_us', bench.total_sample, bench.settings['total_runs'])):
-        print('measuring %s: %d samples x %d SDKs' % (phase, count, len(sdks)), file=sys.stderr)
+    callable_sdks = [sdk for sdk in sdks if not sdk.eval_only]
+    own = [sdk for sdk in sdks if sdk.kind in ('xng', 'floor')]  # the split is for xng and its floors
+    for phase, sampler, count, measured in (
+            ('eval_ms', bench.eval_sample, bench.settings['eval_pages'], sdks),
+            ('split', bench.split_sample, bench.settings['split_pages'], own),
+            ('runs', bench.track_sample, bench.settings['runs'], callable_sdks),
+            ('track_total_us', bench.total_sample, bench.settings['total_runs'], callable_sdks)):
+        print('measuring %s: %d samples x %d SDKs' % (phase, count, len(measured)), file=sys.stderr)
         for _ in range(count):
-            for sdk in sdks:
+            for sdk in measured:
                 _sample(results[sdk.name], phase, lambda: sampler(sdk))
     opted = [sdk for sdk in sdks if sdk.opt_out and 'error' not in results[sdk.name]]
     print('measuring opted-out behaviour: %s' % ', '.join(s.name for s in opted), file=sys.stderr)
@@ -247,11 +275,16 @@ def _sample(result, key, take):
         result.setdefault(key, []).append(value)
 
 
+# From bench/trace.py: the traced evaluation (wall and CPU time), and its two parts.
+SPLIT_FIGURES = ('eval_cpu_ms', 'compile_ms', 'compile_cpu_ms', 'run_ms', 'run_cpu_ms',
+                 'src_eval_ms', 'src_eval_cpu_ms', 'src_compile_cpu_ms', 'src_run_cpu_ms')
+
+
 def summarise(sdk, raw):
     """The per-SDK figures (medians) that go to the table and the JSON."""
-    entry = {'package': sdk.package, 'version': sdk.version, 'bundle': sdk.bundle}
+    entry = {'package': sdk.package, 'version': sdk.version, 'bundle': sdk.bundle, 'kind': sdk.kind}
     if not sdk.installed:
-        entry['status'] = 'not installed'
+        entry['status'] = sdk.missing
         return entry
     entry['bytes'] = len(sdk.source)
     entry['gzip_bytes'] = len(gzip.compress(sdk.source, 9))
@@ -267,6 +300,12 @@ def summarise(sdk, raw):
         entry[figure + '_us_samples'] = [run[figure + '_us'] for run in measured]
         entry[figure + '_calls_per_run'] = [run[figure + '_calls'] for run in measured]
     entry['eval_ms_samples'] = raw.get('eval_ms', [])
+    splits = raw.get('split', [])
+    for figure in SPLIT_FIGURES:
+        entry[figure] = _median([sample[figure] for sample in splits])
+        entry[figure + '_samples'] = [sample[figure] for sample in splits]
+    if splits:
+        entry['src_streamed'] = sum(1 for sample in splits if sample.get('src_streamed')) / len(splits)
     entry['track_total_us'] = _median(raw.get('track_total_us', []))
     entry['track_total_us_samples'] = raw.get('track_total_us', [])
     entry['opted_out'] = _opted_out_summary(raw.get('opted_out')) if sdk.opt_out else None
@@ -292,7 +331,7 @@ def ratios(entries):
     xng = entries['xng']
     out = {}
     for name, peer in entries.items():
-        if name == 'xng' or peer['status'] != 'ok':
+        if peer['kind'] != 'peer' or peer['status'] != 'ok':
             continue
         out[name] = {key: _ratio(xng.get(field), peer.get(field)) for key, field in
                      (('size_gzip', 'gzip_bytes'), ('eval', 'eval_ms'), ('track', 'track_us'),
@@ -304,17 +343,59 @@ def _ratio(mine, theirs):
     return mine / theirs if mine is not None and theirs else None
 
 
-def xng_failures(xng_entry):
-    """The contract's hard rule: opted out, xng sends nothing, schedules nothing, stores nothing."""
+FLOOR_FIGURES = (('size_gzip', 'gzip_bytes'), ('eval', 'eval_ms'), ('eval_cpu', 'eval_cpu_ms'),
+                 ('compile', 'compile_ms'), ('compile_cpu', 'compile_cpu_ms'), ('run', 'run_ms'),
+                 ('run_cpu', 'run_cpu_ms'), ('src_eval_cpu', 'src_eval_cpu_ms'),
+                 ('track', 'track_us'), ('track_total', 'track_total_us'))
+
+
+def floor_ratios(entries):
+    """Each xng build's figures divided by each floor's ({build: {floor: {figure: ratio}}}).
+
+    The empty script has no size and no calls, so against it only eval, compile and run are ratios;
+    `eval_above_empty` is (xng - empty) / (floor - empty): the evaluation each script adds to what
+    any script costs, xng's over the hand-written floor's (`eval_cpu_above_empty`: the same in the
+    traced main-thread CPU time).
+    """
+    floor, empty = entries.get('floor'), entries.get('empty')
+    out = {}
+    for name, entry in entries.items():
+        if entry['kind'] != 'xng' or entry['status'] != 'ok':
+            continue
+        out[name] = mine = {}
+        for label, base in (('floor', floor), ('empty', empty)):
+            if base and base['status'] == 'ok':
+                mine[label] = {key: _ratio(entry.get(field), base.get(field)) for key, field in FLOOR_FIGURES
+                               if field in base and not (label == 'empty' and key == 'size_gzip')}
+        if floor and empty and floor['status'] == empty['status'] == 'ok':
+            for key, field in (('eval_above_empty', 'eval_ms'), ('eval_cpu_above_empty', 'eval_cpu_ms')):
+                mine[key] = _ratio(_minus(entry.get(field), empty.get(field)),
+                                   _minus(floor.get(field), empty.get(field)))
+    return out
+
+
+def _minus(a, b):
+    return a - b if a is not None and b is not None else None
+
+
+def xng_failures(xng_entry, name='xng'):
+    """The contract's hard rule: opted out, xng sends nothing, schedules nothing, stores nothing.
+
+    For the other builds (`name` other than 'xng') a missing file is not a failure, and the control
+    page of the full build stands for them too."""
+    if name != 'xng' and xng_entry['status'].startswith('not built'):
+        return []
     if xng_entry['status'] != 'ok':
-        return ['xng could not be measured: %s' % xng_entry['status']]
+        return ['%s could not be measured: %s' % (name, xng_entry['status'])]
     opted = xng_entry['opted_out']
     if opted is None:
-        return ['xng opted-out behaviour was not measured']
-    failures = ['xng made %d %s after opting out: %s' % (opted[key], key.replace('_', ' '),
-                                                          ', '.join(opted['details'][detail][:5]))
+        return ['%s opted-out behaviour was not measured' % name]
+    failures = ['%s made %d %s after opting out: %s' % (name, opted[key], key.replace('_', ' '),
+                                                         ', '.join(opted['details'][detail][:5]))
                 for key, detail in (('requests', 'requests'), ('timers', 'timers'),
                                     ('storage_writes', 'writes')) if opted[key]]
+    if name != 'xng':
+        return failures
     control = xng_entry.get('opted_out_control')
     if not control or not (control['requests'] or control['timers'] or control['storage_writes']):
         failures.append('the control page (same calls, not opted out) counted nothing either: '
@@ -329,6 +410,15 @@ def parse_args(argv):
     parser.add_argument('--xng', default=str(ROOT / 'build' / 'xng.min.js'), help='the xng bundle')
     parser.add_argument('--snippet', default=str(ROOT / 'build' / 'snippet.js'),
                         help="xng's loader stub, loaded before the bundle as pages do")
+    parser.add_argument('--core', default=str(ROOT / 'build' / 'xng.core.min.js'),
+                        help='the core build, without the channels (row "not built" if absent)')
+    parser.add_argument('--esm', default=str(ROOT / 'build' / 'xng.mjs'),
+                        help='the ES module entry, bundled for the xng-esm row ("not built" if absent)')
+    parser.add_argument('--variant', action='append', default=[], metavar='NAME=FILE',
+                        help='one more row: a scratch copy of an xng bundle (same stub, init and calls as '
+                             'xng), for measuring a change side by side; repeatable')
+    parser.add_argument('--only', metavar='NAMES',
+                        help='measure only these rows, comma-separated (e.g. xng,floor,empty); xng is always in')
     return parser.parse_args(argv)
 
 
@@ -345,8 +435,19 @@ def main(argv=None):
         print('FAIL: %s not found; run `make build` first' % args.xng)
         return 2
     settings = QUICK if args.quick else FULL
-    sdks = [catalogue.xng(os.path.relpath(args.xng, ROOT), args.xng, args.snippet, xng_version())]
+    version = xng_version()
+    sdks = [catalogue.xng(os.path.relpath(args.xng, ROOT), args.xng, args.snippet, version),
+            catalogue.xng(os.path.relpath(args.core, ROOT), args.core, args.snippet, version,
+                          name='xng-core', package='xng (core, no channels)'),
+            catalogue.xng_esm(args.esm, Path(args.json).parent / 'bench', version)]
+    for variant in args.variant:
+        name, _, path = variant.partition('=')
+        sdks.append(catalogue.xng(path, path, args.snippet, version, name=name, package='xng (%s)' % path))
+    sdks += catalogue.floors()
     sdks += [catalogue.load_peer(peer) for peer in catalogue.PEERS]
+    if args.only:
+        keep = set(args.only.split(',')) | {'xng'}
+        sdks = [sdk for sdk in sdks if sdk.name in keep]
     installed = [sdk for sdk in sdks if sdk.installed]
     network = LocalNetwork({sdk.name: sdk for sdk in installed}, catalogue.SEGMENT_SETTINGS)
     results = {sdk.name: {} for sdk in installed}
@@ -375,9 +476,11 @@ def main(argv=None):
         'load_average': [round(load_before, 2), round(os.getloadavg()[0], 2)],
         'sdks': entries,
         'ratios_xng_to_peer': ratios(entries),
+        'ratios_xng_to_floor': floor_ratios(entries),
         'xng': report.xng_figures(entries['xng'], args.xng, args.snippet),
     }
-    document['failures'] = xng_failures(entries['xng'])
+    document['failures'] = [failure for sdk in sdks if sdk.kind == 'xng'
+                            for failure in xng_failures(entries[sdk.name], sdk.name)]
     report.print_report(document)
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,17 @@ figures compare the bare `track()` path.
 """
 import dataclasses
 import json
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from network import ORIGIN
 
-NODE_MODULES = Path(__file__).resolve().parent / 'node_modules'
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+NODE_MODULES = BENCH_DIR / 'node_modules'
+ESBUILD = ROOT / 'node_modules' / '.bin' / 'esbuild'  # the project's own, pinned in package.json
 PROPS = "{i: 1, plan: 'pro'}"
 
 
@@ -28,28 +33,117 @@ class Sdk:
     opt_out: str = None            # JS statement that opts out; None: the SDK has none
     ignored_cookies: tuple = ()    # cookie names not counted as writes after the opt-out moment
     version: str = None
-    source: bytes = None           # bundle bytes; None: not installed
+    source: bytes = None           # bundle bytes; None: not installed (or not built)
     stub_source: bytes = b''
+    kind: str = 'peer'             # 'xng' (a build of xng), 'floor' (the two floors) or 'peer'
+    eval_only: bool = False        # the empty script: nothing to init or call
+    missing: str = 'not installed (npm ci --prefix bench)'  # the row's status when `source` is None
 
     @property
     def installed(self):
         return self.source is not None
 
 
-def xng(label, bundle_path, snippet_path, version):
-    """xng as a page includes it: the loader stub (build/snippet.js) first, then the bundle."""
+def xng(label, bundle_path, snippet_path, version, name='xng', package='xng'):
+    """xng as a page includes it: the loader stub (build/snippet.js) first, then the bundle.
+
+    `name` 'xng' is the full build, the one compared with the peers; 'xng-core' is the build without
+    the channels (build/xng.core.min.js), included the same way. Absent file: the row says not built.
+    """
     sdk = Sdk(
-        name='xng', package='xng', bundle=label, version=version,
+        name=name, package=package, bundle=label, version=version, kind='xng',
         init="xng.init({endpoint: '/collect', apiKey: 'bench'});",
         track="xng.track('Bench', %s)" % PROPS,
         check='xng.isTrackingOptOut()',
         opt_out='xng.optOutTracking();',
         ignored_cookies=('xng.tracking-opt-out',),  # the opt-out record itself is the one allowed write
+        missing='not built (make build)',
     )
-    sdk.source = Path(bundle_path).read_bytes()
+    if Path(bundle_path).exists():
+        sdk.source = Path(bundle_path).read_bytes()
     if snippet_path and Path(snippet_path).exists():
         sdk.stub_source = Path(snippet_path).read_bytes()
     return sdk
+
+
+# What a bundler app that uses only tracking and the opt-out writes: named imports from the ES module
+# entry. The bench exposes them as `xngEsm`, since importing xng defines no global by itself.
+ESM_IMPORTS = ('init', 'track', 'setTrackingOptOut', 'optOutTracking', 'optInTracking', 'isTrackingOptOut')
+ESM_ENTRY = """import {%s} from %s;
+window.xngEsm = {%s};
+"""
+
+
+def xng_esm(module_path, out_dir, version):
+    """The ES module entry (build/xng.mjs) as an app bundles it: esbuild --bundle --minify --format=iife
+    of a tiny entry that imports ESM_IMPORTS. Not built if build/xng.mjs is absent."""
+    module_path, out_dir = Path(module_path), Path(out_dir)
+    label = '%s via esbuild --bundle --minify' % _relative(module_path)
+    sdk = Sdk(
+        name='xng-esm', package='xng (ES module)', bundle=label, version=version, kind='xng',
+        init="xngEsm.init({endpoint: '/collect', apiKey: 'bench'});",
+        track="xngEsm.track('Bench', %s)" % PROPS,
+        check='xngEsm.isTrackingOptOut()',
+        opt_out='xngEsm.optOutTracking();',
+        ignored_cookies=('xng.tracking-opt-out',),
+        missing='not built (build/xng.mjs: make build)',
+    )
+    if not module_path.exists():
+        return sdk
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entry, bundle = out_dir / 'esm-entry.js', out_dir / 'xng-esm.min.js'
+    names = ', '.join(ESM_IMPORTS)
+    entry.write_text(ESM_ENTRY % (names, json.dumps('./' + Path(_relpath(module_path, out_dir)).as_posix()), names))
+    sdk.source = esbuild(entry, bundle, '--bundle', '--format=iife', '--target=es2020')
+    if sdk.source is None:
+        sdk.missing = 'not built: esbuild failed on %s' % _relative(entry)
+    return sdk
+
+
+def floors():
+    """The two floors every xng figure is read against, measured in the same run.
+
+    floor: bench/floor.js, a minimal tracker written by hand (minified by the same esbuild as xng).
+    empty: a script with nothing in it but a line break (what the harness and a <script> cost).
+    """
+    source = BENCH_DIR / 'floor.js'
+    floor = Sdk(
+        name='floor', package='hand-written floor', bundle='bench/floor.js (esbuild --minify)', kind='floor',
+        init="floor.init({endpoint: '/collect', apiKey: 'bench'});",
+        track="floor.track('Bench', %s)" % PROPS,
+        check='floor.isTrackingOptOut()',
+        opt_out='floor.optOutTracking();',
+        ignored_cookies=('xng.tracking-opt-out',),
+        version='-',
+    )
+    floor.source = esbuild(source, None, '--target=es2020') or source.read_bytes()
+    # The HTML spec skips a <script> whose text is empty, so the empty script holds one line break:
+    # it is compiled and run like any other, and costs what the harness and a script cost.
+    empty = Sdk(name='empty', package='empty script', bundle='(one line break)', kind='floor',
+                eval_only=True, version='-', source=b'\n')
+    return [floor, empty]
+
+
+def esbuild(entry, outfile, *args):
+    """Minified output of the project's esbuild for `entry` (written to `outfile` too if given); None
+    if esbuild is missing or fails."""
+    if not ESBUILD.exists():
+        return None
+    command = [str(ESBUILD), str(entry), '--minify', '--legal-comments=none', '--log-level=warning'] + list(args)
+    if outfile:
+        command.append('--outfile=%s' % outfile)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True)
+    if done.returncode != 0:
+        return None
+    return Path(outfile).read_bytes() if outfile else done.stdout
+
+
+def _relative(path):
+    return _relpath(path, ROOT)
+
+
+def _relpath(path, start):
+    return os.path.relpath(Path(path).resolve(), Path(start).resolve())
 
 
 PEERS = [

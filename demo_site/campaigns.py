@@ -51,11 +51,18 @@ def cart_quantity(history):
 
 
 def _has_event(history, name):
-    return any(event.get('event') == name for event in history)
+    """A track event of that name (page events have none since the Segment format: see _has_page)."""
+    return any(event.get('type', 'track') == 'track' and event.get('event') == name for event in history)
+
+
+def _has_page(history, name):
+    """A page event of that name (its `name`, as page(name) or page(category, name) sets it); '*' for any page."""
+    return any(event.get('type') == 'page' and (name == '*' or event.get('name') == name) for event in history)
 
 
 CONDITIONS = {
     'event': _has_event,
+    'page': _has_page,
     'cartNotEmpty': lambda history, wanted: (cart_quantity(history) > 0) == bool(wanted),
 }
 

@@ -1,10 +1,15 @@
-"""Static files: the shop pages from demo_site/pages and the SDK bundle from build/."""
+"""Static files: the shop pages from demo_site/pages, the SDK bundle from build/, the consent manager from npm."""
+from pathlib import Path
 from urllib.parse import unquote
 
 # Pages hold no inline script or style, so everything can be locked to the page's own origin.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
        "img-src 'self' data:; object-src 'none'; base-uri 'none'")
 BUILD_FILES = ('/xng.min.js', '/xng.js', '/snippet.js')
+# The consent page's manager, vanilla-cookieconsent, as npm installed it (package.json pins it): no CDN.
+COOKIECONSENT = Path(__file__).resolve().parent.parent / 'node_modules' / 'vanilla-cookieconsent' / 'dist'
+VENDOR_FILES = {'/vendor/cookieconsent/cookieconsent.umd.js': 'cookieconsent.umd.js',
+                '/vendor/cookieconsent/cookieconsent.css': 'cookieconsent.css'}
 CONTENT_TYPES = {
     '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
     '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json',
@@ -18,6 +23,11 @@ class StaticFiles:
     def serve_static(self, path):
         if path in BUILD_FILES or (path.endswith('.map') and path.count('/') == 1):
             return self._serve_build(path)
+        if path in VENDOR_FILES:
+            file = COOKIECONSENT / VENDOR_FILES[path]
+            if not file.is_file():
+                return self.send_text(503, 'node_modules is missing vanilla-cookieconsent: run `make setup`.\n')
+            return self._send_file(file, 'no-cache')
         relative = 'index.html' if path == '/' else unquote(path).lstrip('/')
         root = self.server.pages_dir
         if '\x00' in relative:  # resolve() would raise on it

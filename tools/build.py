@@ -109,6 +109,29 @@ def compile_entries():
     run(TRANSCRYPT, '-b', '-n', '-m', '-xp', '.', COMPILED / 'entries.py')
 
 
+STUB = BUILD / 'stub'  # the loader stub's own Transcrypt run and stage, apart from the library's
+
+
+def build_stub():
+    """build/snippet.js (minified) and snippet.src.js (readable) from xng/stub.py, with its own shaken runtime.
+
+    A run of its own: the shaker keeps only the runtime the stub's modules reach, not the library's.
+    """
+    if STUB.exists():
+        shutil.rmtree(STUB)
+    STUB.mkdir(parents=True)
+    (STUB / 'stub_entry.py').write_text('import xng.stub\n')
+    run(TRANSCRYPT, '-b', '-n', '-m', '-xp', '.', STUB / 'stub_entry.py')
+    shake_target(STUB / '__target__')
+    point_maps_at_sources(STUB / '__target__')
+    entry = STUB / '__target__' / 'xng.stub.js'
+    run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
+        '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.src.js'))
+    # external: the map is written, but the snippet (inlined in pages) carries no sourceMappingURL line
+    run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', '--minify',
+        '--sourcemap=external', '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.js'))
+
+
 def main():
     started = time.time()
     compile_entries()
@@ -120,9 +143,7 @@ def main():
     bundle(full / 'xng.main.js', BUILD / 'xng.min.js', minify=True)
     bundle(stages['core'][0] / 'xng.core_main.js', BUILD / 'xng.core.min.js', minify=True)
     bundle_esm(stages['esm'][0])
-    shutil.copy(ROOT / 'xng' / 'snippet.js', BUILD / 'snippet.src.js')
-    run(ESBUILD, 'xng/snippet.js', '--minify', '--target=es2020', '--sourcemap', '--log-level=warning',
-        '--outfile=%s' % (BUILD / 'snippet.js'))
+    build_stub()
     print('built build/xng.min.js (%d bytes), xng.core.min.js (%d), xng.mjs + channels.mjs; shaken runtime %s in %.1fs'
           % ((BUILD / 'xng.min.js').stat().st_size, (BUILD / 'xng.core.min.js').stat().st_size,
              ', '.join('%s %d' % (name, stage[1]) for name, stage in stages.items()), time.time() - started))

@@ -184,6 +184,17 @@ def narrow_import(module_source, available):
     return IMPORT_RUNTIME.sub(narrowed, module_source)
 
 
+DICT_CALL = re.compile(r'(?<![\w$.])dict \(')
+
+
+def mark_pure(module_source):
+    """`dict ({...})` is the identity (OVERRIDES): tell esbuild, so an unused object literal can go.
+
+    The ES module's default export is such a literal of every method; a bundle that imports only a
+    few of them keeps only those (and what they reach)."""
+    return DICT_CALL.sub('/* @__PURE__ */ dict (', module_source)
+
+
 def shake_target(target_dir, explain=False):
     """Shake the runtime in a Transcrypt __target__ folder in place; return (before, after) sizes."""
     target = Path(target_dir)
@@ -204,7 +215,7 @@ def shake_target(target_dir, explain=False):
                            % (', '.join(users) or 'the runtime functions the modules use', ', '.join(python_only)))
     runtime_path.write_text(after + '\n')
     for path in modules:
-        path.write_text(narrow_import(path.read_text(), exported))
+        path.write_text(mark_pure(narrow_import(path.read_text(), exported)))
     return len(before), len(after)
 
 

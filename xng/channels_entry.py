@@ -4,7 +4,7 @@
 onsite panel, notifications and exit intent into the same tracker as `import xng from 'xng'`, and
 gives xng.requestNotificationPermission its prompt. A bundle that never imports it leaves them out.
 """
-from xng import api as table, messaging
+from xng import calls, messaging
 from xng.browser.channels import notify
 
 state = {'enabled': False}
@@ -12,10 +12,10 @@ state = {'enabled': False}
 
 def enableChannels():
     """Wire the channels (once); a no-op where there is no document."""
-    if state['enabled'] or not table.in_browser():
+    if state['enabled'] or not calls.in_browser():
         return
     state['enabled'] = True
-    table.add('requestNotificationPermission', notify.request_permission)
+    calls.channels['request_permission'] = notify.request_permission
     messaging.install()
 
 

@@ -2,8 +2,8 @@
 
 The same API table as the full build; requestNotificationPermission never prompts here.
 """
-from xng import api
+from xng import api, calls
 from xng.core.values import guard
 
-api.add('requestNotificationPermission', api.without_channels)
+api.add('requestNotificationPermission', calls.without_channels)
 guard('start', api.install)(None)

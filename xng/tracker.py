@@ -1,4 +1,4 @@
-"""The tracking client: init, page/track/identify, flush and the opt-out, wired to the browser adapters.
+"""The tracking client: init, page/track/identify/group/alias/reset, flush and the opt-out, wired to the browser adapters.
 
 Every call checks the opt-out first. While opted out a call is a no-op that only makes sure
 nothing of the visitor's is left: no request, no timer, no cookie or storage write.
@@ -8,19 +8,26 @@ queued and given ids when the task's calls are drained, in a microtask (or at on
 on page exit). The opt-out cookie is read at the first call of a task and read again at the drain,
 before any id is written or anything queued: an opt-out made meanwhile (any tab, page code, a
 server response) drops the task's calls. One read then serves a burst of calls.
+
+With optOutByDefault a visitor who has not chosen yet is 'pending': opted out, except that the calls
+are held in page memory only (`held`, the newest MAX_HELD), never written anywhere, until an opt-in
+on this page replays them in order; an opt-out, or leaving the page, drops them.
 """
-from xng.browser import cookies, optout, page, storage, transport
+from xng.browser import cookies, history, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
-from xng.core.values import push, guard, is_object, to_json, type_of, warn
+from xng.core.site import within
+from xng.core.values import push, guard, slice_of, is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
-OPTION_NAMES = ['endpoint', 'apiKey', 'cookieDomain', 'messagesEndpoint', 'pollInterval', 'serverOptOut',
-                'respectGlobalPrivacyControl', 'respectDoNotTrack']
-state = {'options': None, 'queue': None, 'pending': [], 'user_id': None, 'clean': False, 'checked': False,
-         'dropped': 0}
+MAX_HELD = 100  # calls held while consent is pending (in memory only): the newest are kept
+OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain', 'messagesEndpoint', 'pollInterval',
+                'serverOptOut', 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint',
+                'optOutByDefault', 'trackPageViews']
+state = {'options': None, 'queue': None, 'pending': [], 'held': [], 'user_id': None, 'clean': False,
+         'checked': False, 'dropped': 0, 'opted_in': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
@@ -34,8 +41,15 @@ def init(options):
         warn('xng.init: bad endpoint:', options['endpoint'])
         return False
     domain = options['cookieDomain']
-    if domain != None and type_of(domain) != 'string':  # noqa: E711
+    if domain != None and not cookies.valid_domain(domain):  # noqa: E711 -- a cookie it would write would vanish
         warn('xng.init: bad cookieDomain:', domain)
+        return False
+    if options['consentEndpoint'] != None and not urls.safe_url(options['consentEndpoint']):  # noqa: E711
+        warn('xng.init: bad consentEndpoint:', options['consentEndpoint'])
+        return False
+    views = options['trackPageViews']
+    if not keyed(options) or views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
+        warn('xng.init: bad writeKey/authorization/trackPageViews:', options)
         return False
     if state['options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
@@ -43,16 +57,22 @@ def init(options):
     state['options'] = options
     cookies.configure(domain)
     optout.configure(options)
-    # serverOptOut: the collector renews the cookie (with Set-Cookie, which Safari keeps longer)
-    optout.refresh({'read': cookies.read, 'write': renew_on_server, 'remove': cookies.erase}
-                   if options['serverOptOut'] == True else cookies.jar)  # noqa: E712
-    if optout.is_opted_out():
-        forget()
+    renew()
+    if state['opted_in'] and optout.status() == consent.PENDING:  # optInTracking() before init: the mode is known now
+        optout.write(False)
+        tell_server(False)
+    now = optout.status()
+    if now != consent.GRANTED:
+        withhold(now, [])  # the calls made before init wait for consent (or go, if denied)
     else:
         start()
         drain()  # the calls made before init
     for hook in hooks['init']:
         hook(options)
+    if views == 'history':  # a same-document navigation to another path or query: a page view
+        history.watch(page_view)
+    if views:
+        page_view(None, None, None)
     return True
 
 
@@ -62,6 +82,16 @@ def snapshot(options):
     for key in OPTION_NAMES:
         copy[key] = options[key]
     return copy
+
+
+def keyed(options):
+    """Resolve the write key (apiKey is its old name) and the Basic header; False if either is bad."""
+    key = options['apiKey'] if options['writeKey'] == None else options['writeKey']  # noqa: E711
+    basic = options['authorization']
+    options['writeKey'] = key
+    # As RudderStack reads it: the write key as user name, no password (btoa throws beyond Latin-1).
+    options['authorization'] = 'Basic ' + btoa(key + ':') if basic == 'basic' and type_of(key) == 'string' else None
+    return is_text(key) and (basic == None or options['authorization'] != None)  # noqa: E711
 
 
 def start():
@@ -86,9 +116,11 @@ def adopt(persisted):
 
 
 def send_events(batch, keepalive, done):
+    """One batch, in analytics-next's envelope: {batch, sentAt, writeKey}."""
+    options = state['options']
     body = {'batch': batch, 'sentAt': page.now_iso()}
-    if type_of(state['options']['apiKey']) == 'string':
-        body['apiKey'] = state['options']['apiKey']
+    if options['writeKey'] != None:  # noqa: E711
+        body['writeKey'] = options['writeKey']
 
     def answered(status, retry_after):
         done(status, retry_after)
@@ -96,14 +128,16 @@ def send_events(batch, keepalive, done):
             for hook in hooks['sent']:
                 hook()
 
-    transport.post_batch(state['options']['endpoint'], to_json(body), keepalive, answered)
+    transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
 
 
 def record(fields):
     """Keep one call (its fields, time and page) for the drain."""
+    call = {'fields': fields, 'time': page.now_iso(), 'page': page.context()}
     if not state['checked']:  # the task's first call: read the cookie, and drain when the task ends
-        if optout.is_opted_out():
-            forget()
+        now = optout.status()
+        if now != consent.GRANTED:
+            withhold(now, [call])
             return
         queueMicrotask(safe_drain)
         state['checked'] = True
@@ -111,43 +145,71 @@ def record(fields):
     if len(pending) >= queue.MAX_QUEUED_EVENTS:  # a runaway loop, or no init: the oldest go, as in the queue
         pending.shift()
         state['dropped'] += 1
-    push(pending, {'fields': fields, 'time': page.now_iso(), 'page': page.context()})
+    push(pending, call)
+
+
+def withhold(now, calls):
+    """Not granted: nothing of the visitor's is kept, but while pending the calls wait in memory for an opt-in."""
+    held = state['held'].concat(state['pending'], calls) if now == consent.PENDING else []
+    forget()
+    while len(held) > MAX_HELD:
+        held.shift()
+    state['held'] = held
 
 
 def drain():
     """Turn the kept calls into queued events, after reading the opt-out again (once for all of them)."""
     state['checked'] = False
-    calls = state['pending']
+    calls = state['held'].concat(state['pending'])  # held while pending: they were made first
     if len(calls) == 0 or state['options'] == None:  # noqa: E711 -- before init: kept until then
         return
     raw = cookies.raw_cookies()
-    if optout.opted_out_in(raw):
-        forget()
+    now = optout.status_in(raw)
+    if now != consent.GRANTED:
+        withhold(now, [])
         return
     if state['queue'] == None:  # noqa: E711 -- opted in again since init
         start()
     state['pending'] = []
+    state['held'] = []
     state['clean'] = False
     state['queue']['dropped'] += state['dropped']  # the queue's one warning counts them with its own
     state['dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
-    for call in calls:
-        user = call['fields']['userId']
-        if user != None:  # noqa: E711 -- identify(): it and later events carry the new id
-            state['user_id'] = user
-            storage.write(storage.USER_ID_KEY, user)
-            ids['userId'] = user
-        event = events.build(call['fields'], ids, call['page'], call['time'], page.uuid())
+    for call in calls:  # each call carries the identity current where it stands among them
+        fields = call['fields']
+        if fields['type'] == 'reset':  # logout: no user, a new anonymous id, for the calls after it
+            set_user_id(None)
+            ids = {'anonymousId': new_anonymous_id(), 'userId': None}
+            continue
+        if fields['type'] == 'identify':  # it and later events carry the new id
+            set_user_id(fields['userId'])
+            ids['userId'] = fields['userId']
+        event = events.build(fields, ids, page.environment(call['page']), call['time'], page.uuid(),
+                             state['options']['writeKey'])
         queue.enqueue_checked(state['queue'], event)
 
 
 safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning
 
 
-def page_view(properties):
-    if properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: bad properties, dropped:', properties)
-    record(events.page_fields(properties, page.context()))
+def page_view(category, name, properties):
+    """Segment's forms: page(), page(name), page(name, properties), page(category, name, properties?), page(properties)."""
+    if properties == None and (name == None or is_object(name)):  # noqa: E711 -- one or two arguments: no category
+        properties = name
+        name = category
+        category = None
+    if properties == None and is_object(name):  # noqa: E711 -- page(properties)
+        properties = name
+        name = None
+    if not (is_text(category) and is_text(name)) or properties != None and not is_object(properties):  # noqa: E711
+        warn('xng.page: bad arguments, not sent:', [category, name, properties])
+        return
+    record(events.page_fields(category, name, properties, page.context()))
+
+
+def is_text(value):
+    return value == None or type_of(value) == 'string'  # noqa: E711
 
 
 def track(event_name, properties):
@@ -160,19 +222,48 @@ def track(event_name, properties):
 
 
 def identify(user_id, traits):
-    if type_of(user_id) == 'number' and isFinite(user_id):
-        user_id = String(user_id)
-    if type_of(user_id) != 'string' or user_id == '' or len(user_id) > MAX_USER_ID:
-        warn('xng.identify: bad userId, not sent:', user_id)
+    user_id = id_of('identify', user_id)
+    if user_id != None:  # noqa: E711
+        record(events.identify_fields(traits, user_id))
+
+
+def group(group_id, traits):
+    group_id = id_of('group', group_id)
+    if group_id != None:  # noqa: E711
+        record(events.group_fields(group_id, traits))
+
+
+def alias(user_id, previous_id):
+    """The visitor's new id `user_id` is the same person as `previous_id` (default: the current id)."""
+    user_id = id_of('alias', user_id)
+    if user_id == None:  # noqa: E711
         return
-    record(events.identify_fields(traits, user_id))
+    previous = None if previous_id == None else id_of('alias', previous_id)  # noqa: E711
+    if previous != None or previous_id == None:  # noqa: E711
+        record(events.alias_fields(user_id, previous))
+
+
+def reset():
+    """Logout: later calls have no user id and a new anonymous id; calls made before keep theirs."""
+    record({'type': 'reset'})
+
+
+def id_of(method, value):
+    """A user or group id as a string (a finite number is turned into one), or None after one warning."""
+    if type_of(value) == 'number' and isFinite(value):
+        value = String(value)
+    if type_of(value) != 'string' or value == '' or len(value) > MAX_USER_ID:
+        warn('xng.' + method + ': bad id, not sent:', value)
+        return None
+    return value
 
 
 def anonymous_id(raw):
     """The id in the cookie, read at each use: an opt-out in another tab deletes it, and a new one starts."""
-    known = cookies.read_in(raw, ANONYMOUS_ID_COOKIE)
-    if known:
-        return known
+    return cookies.read_in(raw, ANONYMOUS_ID_COOKIE) or new_anonymous_id()
+
+
+def new_anonymous_id():
     fresh = page.uuid()
     cookies.write(ANONYMOUS_ID_COOKIE, fresh, ANONYMOUS_ID_MS)
     return fresh
@@ -181,6 +272,28 @@ def anonymous_id(raw):
 def user_id():
     """The id identify() stored, read at each use for the same reason (in memory where storage throws)."""
     return storage.read(storage.USER_ID_KEY) if storage.area() else state['user_id']
+
+
+def set_user_id(user):
+    state['user_id'] = user
+    if user == None:  # noqa: E711
+        storage.erase(storage.USER_ID_KEY)
+    else:
+        storage.write(storage.USER_ID_KEY, user)
+
+
+def current(read):
+    """An id as read(): None while opted out or before it exists; reading never creates one."""
+    safe_drain()  # this task's calls first: an identify() or reset() among them has already changed it
+    return None if optout.is_opted_out() else read() or None
+
+
+def get_anonymous_id():
+    return current(lambda: cookies.read(ANONYMOUS_ID_COOKIE))
+
+
+def get_user_id():
+    return current(user_id)
 
 
 def on_storage(event):
@@ -193,9 +306,10 @@ def on_storage(event):
         return
     if key == storage.tab['key'] and state['queue'] != None:  # noqa: E711
         queue.drop_all(state['queue'])
-    if optout.is_opted_out():
+    now = optout.status()
+    if now != consent.GRANTED:
         state['clean'] = False
-        forget()
+        withhold(now, [])
 
 
 def flush():
@@ -234,34 +348,88 @@ def set_tracking_opt_out(opted_out):
     if not opted_out:  # this task's calls first, under the cookie as it is (page code may have set it)
         safe_drain()
     optout.write(opted_out)
+    state['opted_in'] = not opted_out
     if opted_out:
         state['clean'] = False
         forget()
     tell_server(opted_out)
+    if not opted_out:
+        safe_drain()  # the calls held while consent was pending, in the order they were made
+
+
+def get_tracking_consent():
+    """'granted', 'denied' or 'pending' (optOutByDefault and no choice yet)."""
+    return optout.status()
+
+
+def clear_tracking_consent():
+    """Forget the decision (a consent manager's reset): both cookies go, back to the site's default."""
+    optout.forget_choice()
+    state['opted_in'] = False
+    now = optout.status()
+    if now != consent.GRANTED:
+        state['clean'] = False
+        withhold(now, [])
 
 
 def tell_server(opted_out):
-    """With serverOptOut, the collector also sets (or clears) the cookie by Set-Cookie."""
-    options = state['options']
-    if options != None and options['serverOptOut'] == True:  # noqa: E711,E712
-        transport.post_consent(consent_url(opted_out), None)
+    """With serverOptOut, the site's consent route also sets (or clears) the cookie by Set-Cookie."""
+    if state['options'] != None and uses_server():  # noqa: E711
+        post_consent(opted_out, None)
 
 
 def consent_url(opted_out):
-    return __new__(URL(state['options']['endpoint'], location.href)).origin + ('/api/opt-out' if opted_out else '/api/opt-in')
+    """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
+    options = state['options']
+    base = urls.safe_url(options['consentEndpoint']) or __new__(URL(options['endpoint'], location.href)).origin + '/api'
+    if slice_of(base, -1, None) == '/':
+        base = slice_of(base, 0, -1)
+    return base + ('/opt-out' if opted_out else '/opt-in')
 
 
-def renew_on_server(name, value, max_age_ms):
-    """Renew an SDK-written opt-out through the collector: a script rewrite would let Safari cut it to 7 days."""
-    # If the collector cannot be reached, renew from script (a shorter cookie beats a lapsed one), reading
-    # the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
-    transport.post_consent(consent_url(True), consent.created_at(value)).then(
-        lambda renewed: None if renewed else optout.refresh(cookies.jar))
+def uses_server():
+    """serverOptOut, where the server's Set-Cookie reaches this page's cookie: its host is this host, or lies
+    within the cookieDomain. Elsewhere (another host, no cookieDomain) the script writes the cookie itself."""
+    host = __new__(URL(consent_url(True))).hostname
+    return state['options']['serverOptOut'] == True and (  # noqa: E712
+        host == location.hostname or within(host, cookies.cookie_domain()))
+
+
+def post_consent(opted_out, created):
+    return transport.post_consent(consent_url(opted_out), created, state['options']['optOutByDefault'] == True)  # noqa: E712
+
+
+def renew():
+    """Renew the SDK-written decision (the opt-out, or with optOutByDefault the opt-in) for the lifetime it has
+    left, through the server at most once a day.
+
+    A script rewrite would let Safari cut the cookie to 7 days, so with serverOptOut the server renews it,
+    and its Set-Cookie puts today's day in the value: later loads today send nothing. If the server cannot
+    be reached, the script renews it (a shorter cookie beats a lapsed one) with today's day all the same,
+    reading the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
+    """
+    if not uses_server():
+        optout.refresh(cookies.jar)
+        return
+    opted_out = cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711 -- it wins: the opt-in is not renewed then
+    if not opted_out and not optout.mode['by_default']:
+        return
+    value = cookies.read(consent.OPT_OUT_COOKIE if opted_out else consent.OPT_IN_COOKIE)
+    if consent.needs_renewal_today(value, Date.now()):
+        post_consent(opted_out, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(today_jar))
+
+
+def renew_today(name, value, max_age_ms):
+    cookies.write(name, consent.renewed_value(consent.created_at(value), Date.now()), max_age_ms)
+
+
+today_jar = {'read': cookies.read, 'write': renew_today, 'remove': cookies.erase}
 
 
 def forget():
     """Opted out: drop unsent events, timers and the SDK's identifiers (once, then nothing is touched)."""
     state['pending'] = []
+    state['held'] = []
     state['checked'] = False
     state['dropped'] = 0
     if state['queue'] != None:  # noqa: E711

@@ -5,7 +5,7 @@
     // Only when build/ is missing: an inert stand-in keeps the shop usable while the banner says why.
     window.xng = {};
     ['init', 'page', 'track', 'identify', 'flush', 'setTrackingOptOut', 'optOutTracking', 'optInTracking',
-      'isTrackingOptOut', 'requestNotificationPermission'].forEach(function (name) {
+      'isTrackingOptOut', 'getTrackingConsent', 'clearTrackingConsent', 'requestNotificationPermission'].forEach(function (name) {
       window.xng[name] = function () {};
     });
     document.addEventListener('DOMContentLoaded', function () {
@@ -15,6 +15,8 @@
       document.body.insertBefore(banner, document.body.firstChild);
     });
   }
+  // The consent-manager page sets xng up itself, opted out by default until the visitor decides (consent.js).
+  if (document.body.classList.contains('page-consent')) return;
   xng.init({endpoint: '/api/batch', apiKey: 'demo-key', messagesEndpoint: '/api/messages', pollInterval: 10000});
   xng.page();
 })();

@@ -12,8 +12,14 @@
     return isNaN(date) ? '' : date.toLocaleTimeString([], {hour12: false});
   }
 
+  // What names the event in the panel: a track's name, a page's category and name (page events carry
+  // no "event" since the Segment format), the user or group an identify, group or alias is about.
   function nameOf(event) {
-    return event.event || (event.type === 'identify' ? String(event.userId || '') : '');
+    if (event.type === 'page') return [event.category, event.name].filter(Boolean).join(' / ') || 'Page';
+    if (event.type === 'identify') return String(event.userId || '');
+    if (event.type === 'group') return String(event.groupId || '');
+    if (event.type === 'alias') return String(event.previousId || '') + ' \u2192 ' + String(event.userId || '');
+    return event.event || '';
   }
 
   function cell(tag, text, className) {

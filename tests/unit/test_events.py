@@ -1,15 +1,18 @@
-"""xng/core/events.py: the wire shape of page/track/identify events, and what clean() keeps of bad input."""
+"""xng/core/events.py: the wire shape of page/track/identify/group/alias events, and what clean() keeps of bad input."""
 import json
 import math
 
 import pytest
 
 from xng.core import events
-from xng.core.events import (MAX_DEPTH, MAX_EVENT_BYTES, MAX_ITEMS, MAX_STRING, VERSION, build,
-                             clean_properties, identify_fields, page_fields, track_fields)
+from xng.core.events import (MAX_DEPTH, MAX_EVENT_BYTES, MAX_ITEMS, MAX_STRING, VERSION, alias_fields, build,
+                             clean_properties, group_fields, identify_fields, page_fields, track_fields)
 
-PAGE = {'url': 'https://shop.example/products/7?ref=mail', 'path': '/products/7',
+PAGE = {'url': 'https://shop.example/products/7?ref=mail', 'path': '/products/7', 'search': '?ref=mail',
         'title': 'Blue mug', 'referrer': 'https://mail.example/'}
+ENVIRONMENT = {'userAgent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0', 'locale': 'en-GB', 'timezone': 'Europe/Paris',
+               'campaign': {'source': 'mail', 'name': 'spring'}}
+LIBRARY = {'name': 'xng', 'version': VERSION}
 IDS = {'anonymousId': '9b2f5c1e-7d1a-4c3e-9a8b-0f1e2d3c4b5a', 'userId': None}
 STAMP = '2026-01-01T12:00:00.000Z'
 MESSAGE_ID = '3f1c8a52-2b7e-4d9f-8c61-5e4a3b2c1d0e'
@@ -21,33 +24,79 @@ def wire_bytes(event):
     return len(json.dumps(event, separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode('utf-8'))
 
 
-def make(fields, user_id=None, page=PAGE):
-    return build(fields, {'anonymousId': IDS['anonymousId'], 'userId': user_id}, page, STAMP, MESSAGE_ID)
+def make(fields, user_id=None, page=PAGE, write_key=None, anonymous_id=IDS['anonymousId']):
+    context = dict(ENVIRONMENT, page=page)
+    return build(fields, {'anonymousId': anonymous_id, 'userId': user_id}, context, STAMP, MESSAGE_ID, write_key)
 
 
 # --- wire shape ------------------------------------------------------------------------------
 
 def test_page_event_shape():
-    event = make(page_fields({'section': 'mugs'}, PAGE))
-    assert set(event) == ENVELOPE_KEYS | {'event', 'properties'}
+    event = make(page_fields(None, None, {'section': 'mugs'}, PAGE))
+    assert set(event) == ENVELOPE_KEYS | {'properties'}  # no "event": Segment's page events have none
     assert event['type'] == 'page'
-    assert event['event'] == 'Viewed Page'
     assert event['properties'] == dict(PAGE, section='mugs')
     assert event['messageId'] == MESSAGE_ID
     assert event['timestamp'] == STAMP
     assert event['anonymousId'] == IDS['anonymousId']
-    assert event['context'] == {'page': PAGE, 'library': {'name': 'xng', 'version': VERSION}}
+    assert event['context'] == dict(ENVIRONMENT, page=PAGE, library=LIBRARY)
+
+
+def test_a_page_name_and_category_are_top_level_and_in_the_properties():
+    event = make(page_fields('Docs', 'Install', {'name': 'ignored', 'category': 'ignored', 'step': 2}, PAGE))
+    assert set(event) == ENVELOPE_KEYS | {'name', 'category', 'properties'}
+    assert event['name'] == 'Install' and event['category'] == 'Docs'
+    assert event['properties'] == dict(PAGE, name='Install', category='Docs', step=2)  # the call's win, as analytics-next
+
+
+def test_a_page_name_without_category():
+    event = make(page_fields(None, 'Home', None, PAGE))
+    assert event['name'] == 'Home' and 'category' not in event
+    assert event['properties'] == dict(PAGE, name='Home')
+
+
+def test_page_properties_start_from_url_path_search_title_referrer():
+    assert set(page_fields(None, None, None, PAGE)['properties']) == {'url', 'path', 'search', 'title', 'referrer'}
 
 
 def test_page_properties_override_the_page_context_fields():
-    fields = page_fields({'title': 'Custom title', 'path': '/virtual'}, PAGE)
+    fields = page_fields(None, None, {'title': 'Custom title', 'path': '/virtual'}, PAGE)
     assert fields['properties']['title'] == 'Custom title'
     assert fields['properties']['path'] == '/virtual'
     assert fields['properties']['url'] == PAGE['url']
 
 
 def test_page_without_properties_carries_the_page_fields():
-    assert page_fields(None, PAGE)['properties'] == PAGE
+    assert page_fields(None, None, None, PAGE)['properties'] == PAGE
+
+
+def test_the_write_key_is_on_each_event_when_given():
+    assert make(track_fields('Signed Up', {}), write_key='wk-1')['writeKey'] == 'wk-1'
+    assert 'writeKey' not in make(track_fields('Signed Up', {}))
+
+
+def test_group_event_shape():
+    event = make(group_fields('acme', {'plan': 'team', 'seats': 12}), user_id='u1')
+    assert set(event) == ENVELOPE_KEYS | {'groupId', 'traits', 'userId'}
+    assert event['type'] == 'group' and event['groupId'] == 'acme' and event['traits'] == {'plan': 'team', 'seats': 12}
+    assert event['userId'] == 'u1'
+
+
+def test_group_traits_are_cleaned_like_properties():
+    assert make(group_fields('acme', {'f': len, 'ok': 1}))['traits'] == {'ok': 1}
+    assert make(group_fields('acme', None))['traits'] == {}
+
+
+def test_alias_event_carries_the_new_id_and_the_previous_one():
+    event = make(alias_fields('new-id', 'old-id'), user_id='current')
+    assert set(event) == ENVELOPE_KEYS | {'userId', 'previousId'}
+    assert event['type'] == 'alias' and event['userId'] == 'new-id' and event['previousId'] == 'old-id'
+
+
+def test_alias_without_previous_id_takes_the_current_user_id_else_the_anonymous_id():
+    assert make(alias_fields('new-id', None), user_id='current')['previousId'] == 'current'
+    event = make(alias_fields('new-id', None))
+    assert event['previousId'] == IDS['anonymousId'] and event['userId'] == 'new-id'
 
 
 def test_track_event_shape():
@@ -57,7 +106,7 @@ def test_track_event_shape():
     assert event['event'] == 'Added Product'
     assert event['properties'] == {'sku': 'MUG-7', 'price': 12.5, 'quantity': 2}
     assert event['context']['page'] == PAGE
-    assert event['context']['library'] == {'name': 'xng', 'version': VERSION}
+    assert event['context']['library'] == LIBRARY
 
 
 def test_identify_event_shape():
@@ -71,7 +120,7 @@ def test_identify_event_shape():
 def test_user_id_only_when_set():
     assert 'userId' not in make(track_fields('Searched Products', {'query': 'mug'}))
     assert make(track_fields('Searched Products', {}), user_id='u1')['userId'] == 'u1'
-    assert make(page_fields(None, PAGE), user_id='u1')['userId'] == 'u1'
+    assert make(page_fields(None, None, None, PAGE), user_id='u1')['userId'] == 'u1'
 
 
 def test_events_are_plain_json():
@@ -239,9 +288,9 @@ def test_an_event_with_a_huge_name_id_or_page_still_fits(huge):
 
 def test_a_huge_page_title_in_a_page_event_still_fits():
     page = dict(PAGE, title='t' * 300000)
-    event = make(page_fields(None, page), page=page)
+    event = make(page_fields(None, 'Long', None, page), page=page)
     assert wire_bytes(event) <= MAX_EVENT_BYTES
-    assert event['event'] == 'Viewed Page' and event['properties']['path'] == PAGE['path']
+    assert event['name'] == 'Long' and event['properties']['path'] == PAGE['path']
 
 
 def test_the_limits_fit_a_beacon():

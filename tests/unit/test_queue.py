@@ -442,13 +442,14 @@ def test_memory_keeps_at_most_max_queued_events_dropping_the_oldest(net, new_eve
 
 
 def test_memory_keeps_at_most_max_queued_bytes_dropping_the_oldest(net, new_event):
-    restored = [new_event(i, size=10000) for i in range(600)]  # ~6 MB
+    total = MAX_QUEUED_BYTES // 10000 + 100  # about 100 events of 10 KB over the bound
+    restored = [new_event(i, size=10000) for i in range(total)]
     state = queue.create(net.deps, restored)
     (message, count), = net.warnings
     assert message == QUEUE_FULL and 80 <= count <= 120
     queue.flush(state, None)
     deliver_everything(net)
-    assert sum(net.sent_ids(), []) == seq(range(count, 600))
+    assert sum(net.sent_ids(), []) == seq(range(count, total))
 
 
 def test_the_memory_bound_counts_only_what_is_still_queued(net, new_event):

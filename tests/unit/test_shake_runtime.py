@@ -387,7 +387,7 @@ def check_bundle_runs(result):
     (request,) = result['sent']
     assert request['url'] == 'https://collector.example/api/batch'
     body = request['body']
-    assert body['apiKey'] == 'key-1' and re.match(r'\d{4}-\d\d-\d\dT', body['sentAt'])
+    assert body['writeKey'] == 'key-1' and re.match(r'\d{4}-\d\d-\d\dT', body['sentAt'])
     (event,) = body['batch']
     assert event['type'] == 'track' and event['event'] == 'Added Product'
     assert event['properties'] == {'sku': 'MUG-7', 'price': 12.5}
@@ -397,7 +397,7 @@ def check_bundle_runs(result):
     assert result['optedOutBefore'] is False and result['optedOutAfter'] is True
     assert re.fullmatch(r'\d{13}', result['cookie'])
     (write,) = result['cookieWrites']
-    assert 'Max-Age=63072000' in write and 'Secure' in write and 'Path=/' in write
+    assert 'Max-Age=63072000' in write and 'Secure' not in write and 'Path=/' in write  # never Secure (issue 12)
     assert result['sentAfterOptOut'] == 0
     assert result['storageKeys'] == []
 

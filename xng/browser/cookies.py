@@ -6,6 +6,7 @@ the page, in memory.
 """
 from org.transcrypt.stubs.browser import __pragma__
 from xng.core.consent import cookie_value
+from xng.core.site import within
 from xng.core.values import text
 
 PROBE_COOKIE = 'xng.domain-probe'
@@ -13,8 +14,13 @@ settings = {'domain': None, 'auto': False}
 memory = {}  # name -> value, for cookies the browser would not keep
 
 
+def valid_domain(cookie_domain):
+    """'auto', or a domain this host is within (see xng/core/site.py)."""
+    return cookie_domain == 'auto' or within(location.hostname, cookie_domain)
+
+
 def configure(cookie_domain):
-    """'auto' finds the registrable domain on first write; a string is used as given."""
+    """'auto' finds the registrable domain on first write; a valid domain is used as given."""
     settings['auto'] = cookie_domain == 'auto'
     settings['domain'] = cookie_domain if not settings['auto'] and cookie_domain else None
 
@@ -34,8 +40,8 @@ def read(name):
 def read_in(raw, name):
     """Like read(), from a document.cookie string already read in this same call."""
     value = cookie_value(raw, name)
-    if value == None and name in memory:  # noqa: E711
-        return memory[name]
+    if value == None:  # noqa: E711
+        return memory[name]  # undefined (== None) when not there: no `in`, which needs a runtime helper
     return value
 
 
@@ -49,9 +55,8 @@ def assign(cookie):
 def attributes(max_age_ms, domain):
     seconds = Math.floor(max_age_ms / 1000)
     expires = __new__(Date(Date.now() + seconds * 1000)).toUTCString()
+    # Never Secure: the decision is no secret, and the http pages of the site must see it too.
     parts = '; Max-Age=' + text(seconds) + '; Expires=' + expires + '; Path=/; SameSite=Lax'
-    if location.protocol == 'https:':
-        parts += '; Secure'
     if domain:
         parts += '; Domain=' + domain
     return parts
@@ -61,8 +66,7 @@ def write(name, value, max_age_ms):
     """Set a cookie for the configured domain; keep it in memory if the browser does not."""
     assign(name + '=' + value + attributes(max_age_ms, cookie_domain()))
     if cookie_value(raw_cookies(), name) == value:
-        if name in memory:
-            del memory[name]
+        del memory[name]
     else:
         memory[name] = value
 
@@ -73,8 +77,7 @@ def erase(name):
     domain = cookie_domain()
     if domain:
         assign(name + '=' + attributes(0, domain))
-    if name in memory:
-        del memory[name]
+    del memory[name]
 
 
 def cookie_domain():

@@ -1,14 +1,17 @@
-"""The visitor's opt-out as the browser holds it: the cookie (never cached across tasks) and privacy signals."""
+"""The visitor's consent as the browser holds it: the cookies (never cached across tasks) and privacy signals."""
 from xng.browser import cookies
 from xng.core import consent
+from xng.core.site import within
 
 signals = {'gpc': False, 'dnt': False}
+mode = {'by_default': False}  # optOutByDefault: no choice yet counts as opted out ('pending')
 
 
 def configure(options):
     """Respect Global Privacy Control / Do Not Track only when the site asks (the default is opted in)."""
     signals['gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
     signals['dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
+    mode['by_default'] = options['optOutByDefault'] == True  # noqa: E712
 
 
 def signal_opt_out():
@@ -20,18 +23,65 @@ def signal_opt_out():
         return False
 
 
+def status():
+    """'granted', 'denied' or 'pending', from the cookies as they are now."""
+    return status_in(cookies.raw_cookies())
+
+
+def status_in(raw):
+    """status() from a document.cookie string read in this same call (one read serves the call)."""
+    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), mode['by_default'])
+
+
+def cross_site():
+    """In a frame under another site the decision (a SameSite=Lax cookie) is out of sight: nothing is tracked.
+
+    Every ancestor must be on this host, or within the named cookieDomain, by scheme too (as browsers
+    tell sites apart); what cannot be told counts as cross-site.
+    """
+    if window.top == window or not window.top:  # not a frame (no top: no browser page, as in Node)
+        return False
+    try:
+        ancestors = location.ancestorOrigins
+        if ancestors:
+            for index in range(ancestors.length):
+                origin = __new__(URL(ancestors[index]))  # 'null' (a sandboxed ancestor) throws
+                host = origin.hostname
+                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.settings['domain']):
+                    return True
+            return False
+        frame = window  # no ancestorOrigins (Firefox): a cross-origin parent throws when read
+        while frame != window.top:
+            frame = frame.parent
+            if frame.location.hostname != location.hostname:
+                return True
+        return False
+    except:  # noqa: E722
+        return True
+
+
 def is_opted_out():
-    return opted_out_in(cookies.raw_cookies())
+    return status() != consent.GRANTED
 
 
 def opted_out_in(raw):
-    """is_opted_out() from a document.cookie string read in this same call (one read serves the call)."""
-    return consent.is_opted_out({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out(), False)
+    return status_in(raw) != consent.GRANTED
 
 
 def write(opted_out):
-    consent.write_choice(cookies.jar, opted_out, Date.now(), False)
+    if not cross_site():  # no write in a frame under another site
+        consent.write_choice(cookies.jar, opted_out, Date.now(), mode['by_default'])
+
+
+def forget_choice():
+    if not cross_site():
+        consent.clear_choice(cookies.jar)
 
 
 def refresh(jar):
+    """Each visit renews the decision's cookie up to its 2 years (the opt-in one only when it matters)."""
+    if cross_site():
+        return
     consent.refresh(jar, consent.OPT_OUT_COOKIE, Date.now())
+    if mode['by_default']:
+        consent.refresh(jar, consent.OPT_IN_COOKIE, Date.now())

@@ -2,25 +2,37 @@
 
 Every request is checked against the opt-out cookie at the moment it would leave, so an opt-out
 from another tab or from page code stops the very next one. Requests are CORS-simple (POST with a
-text/plain body, GET without custom headers), so a collector on another origin needs no preflight.
+text/plain body, GET without custom headers), so a collector on another origin needs no preflight,
+unless the site asks for Basic auth (init({authorization: 'basic'}), as RudderStack reads the key).
 """
 from xng.browser import cookies, optout
+from xng.core.consent import day_of
 from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
-HEADERS = {'Content-Type': 'text/plain;charset=UTF-8'}
+TEXT = 'text/plain;charset=UTF-8'
 consent = {'chain': Promise.resolve(True)}
 
 
-def post_batch(url, body, keepalive, done):
-    """POST a batch; done(status, retry_after_s), status 0 on network errors, None if opted out."""
+def post_batch(url, body, keepalive, done, authorization):
+    """POST a batch; done(status, retry_after_s), status 0 on network errors, None if opted out.
+
+    `authorization` (a Basic header, or None) makes the request preflighted. A beacon cannot carry
+    it, so with it there is no beacon: what fetch cannot send stays queued (and stored) instead.
+    """
     if optout.is_opted_out():
         done(None, None)
         return
+    headers = {'Content-Type': TEXT}
+    if authorization:
+        headers['Authorization'] = authorization
     try:
-        request(url, {'method': 'POST', 'body': body, 'keepalive': keepalive, 'headers': HEADERS}, done)
+        request(url, {'method': 'POST', 'body': body, 'keepalive': keepalive, 'headers': headers}, done)
     except:  # noqa: E722 -- keepalive fetch throws past its 64 KB budget; old browsers lack fetch
-        beacon(url, body, done)
+        if authorization:
+            done(0, None)
+        else:
+            beacon(url, body, done)
 
 
 def request(url, init, done):
@@ -73,7 +85,7 @@ def get_json(url, done):
         done(None)
 
 
-def post_consent(url, created):
+def post_consent(url, created, opt_out_by_default):
     """Ask the collector to set or clear the opt-out cookie with Set-Cookie (Safari keeps those longer).
 
     The one request that bypasses the gate: it carries the opt-out itself and no tracking data. With a
@@ -81,7 +93,10 @@ def post_consent(url, created):
     subdomain, which an opt-in on any of them deletes), not a host-only one. `created` renews an
     opt-out with its original creation time.
     """
-    body = to_json({'domain': cookies.cookie_domain() or None, 'created': created})
+    if optout.cross_site():  # the decision is out of sight in a frame under another site: nothing leaves
+        return consent['chain']
+    body = to_json({'domain': cookies.cookie_domain() or None, 'created': consent_day(created),
+                    'optOutByDefault': opt_out_by_default})
 
     def post():
         # No Referer: an opted-out visitor's renewal must not tell the collector which page they are on.
@@ -91,3 +106,7 @@ def post_consent(url, created):
     # One at a time, in order: the collector's last Set-Cookie must be the visitor's last choice.
     consent['chain'] = consent['chain'].then(post)
     return consent['chain']
+
+
+def consent_day(created):
+    return None if created == None else day_of(created)  # noqa: E711

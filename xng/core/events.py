@@ -1,10 +1,11 @@
-"""Builders for page, track and identify events (pure: time, ids and page context are passed in).
+"""Builders for page, track, identify, group and alias events (pure: time, ids and context are passed in).
 
-The shape follows Segment's HTTP batch API so that any collector speaking it can take xng's events.
+The shape follows Segment's spec (its HTTP batch API, as analytics-next sends it), so that Segment and
+the pipelines speaking it (RudderStack, Jitsu) take xng's events.
 Property values JSON cannot encode (functions, BigInt, symbols, cycles) are dropped one by one, not
 the whole event, and huge values are cut so that an event always fits in a beacon.
 """
-from xng.core.values import push, slice_of, appended, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
+from xng.core.values import push, slice_of, appended, blank, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
 
 VERSION = '0.1.0'
 MAX_STRING = 8192        # characters kept of one string value
@@ -17,6 +18,7 @@ SHORT_STRING = 256       # the string limit used when an event is still too larg
 # deep, no cycle) would take exponential time and freeze the page.
 MAX_VALUES = 16384
 DROP = {}                # the marker for a value JSON cannot encode (compared by identity)
+LIBRARY = {'name': 'xng', 'version': VERSION}
 
 
 def clean(value, max_string, ancestors, budget):
@@ -54,7 +56,7 @@ def clean_list(items, max_string, ancestors, budget):
 
 
 def clean_object(obj, max_string, ancestors, budget):
-    out = {}
+    out = blank()  # keys such as 'constructor' survive a frozen Object.prototype
     names = keys_of(obj)
     for index in range(min(len(names), MAX_ITEMS)):
         key = names[index]
@@ -79,20 +81,28 @@ def clean_properties(value):
     return cleaned if type_of(cleaned) == 'object' and cleaned is not DROP else {}
 
 
-def build(fields, ids, page, timestamp, message_id):
-    """One wire event: `fields` (type, event, properties/traits) plus ids, time and context."""
+def build(fields, ids, context, timestamp, message_id, write_key):
+    """One wire event: `fields` (type, then name, properties, traits, ids) plus ids, time, context and key.
+
+    `context` is the call's own (page, userAgent, locale, timezone, campaign): the library is added here.
+    """
+    context['library'] = LIBRARY
     event = {
         'type': fields['type'],
         'messageId': message_id,
         'timestamp': timestamp,
         'anonymousId': ids['anonymousId'],
-        'context': {'page': page, 'library': {'name': 'xng', 'version': VERSION}},
+        'context': context,
     }
     if ids['userId'] != None:  # noqa: E711
         event['userId'] = ids['userId']
-    for key in ['event', 'properties', 'traits']:
-        if has_key(fields, key):
+    for key in keys_of(fields):  # name, properties, traits, groupId...; an alias's userId is its own (the new id)
+        if fields[key] != None:  # noqa: E711
             event[key] = fields[key]
+    if fields['type'] == 'alias' and not has_key(event, 'previousId'):  # the spec requires it
+        event['previousId'] = ids['userId'] or ids['anonymousId']
+    if write_key != None:  # noqa: E711 -- as analytics-next sends it: Segment reads it per event
+        event['writeKey'] = write_key
     return fit(event)
 
 
@@ -116,13 +126,23 @@ def event_bytes(event):
     return utf8_length(to_json(event))
 
 
-def page_fields(properties, page):
-    """A page event: the page's url, path, title and referrer, overridable by the caller's properties."""
-    merged = {'url': page['url'], 'path': page['path'], 'title': page['title'], 'referrer': page['referrer']}
+def page_fields(category, name, properties, page):
+    """A page event: `name` and `category` top-level and in the properties, which start from the page's own
+    (url, path, search, title, referrer)."""
+    merged = blank()
+    for key in keys_of(page):
+        merged[key] = page[key]
     extra = clean_properties(properties)
     for key in keys_of(extra):
         merged[key] = extra[key]
-    return {'type': 'page', 'event': 'Viewed Page', 'properties': merged}
+    fields = {'type': 'page', 'properties': merged}
+    if name != None:  # noqa: E711 -- as analytics-next: the call's name and category win over properties'
+        fields['name'] = name
+        merged['name'] = name
+    if category != None:  # noqa: E711
+        fields['category'] = category
+        merged['category'] = category
+    return fields
 
 
 def track_fields(event_name, properties):
@@ -132,3 +152,12 @@ def track_fields(event_name, properties):
 def identify_fields(traits, user_id):
     """`userId` here is what identify() was given; the event's own userId comes from `ids` in build()."""
     return {'type': 'identify', 'traits': clean_properties(traits), 'userId': user_id}
+
+
+def group_fields(group_id, traits):
+    return {'type': 'group', 'groupId': group_id, 'traits': clean_properties(traits)}
+
+
+def alias_fields(user_id, previous_id):
+    """`previous_id` None: build() takes the id current at the call (the user's, else the anonymous one)."""
+    return {'type': 'alias', 'userId': user_id, 'previousId': previous_id}

@@ -23,7 +23,7 @@ MAX_BODY_BYTES = 60000       # under the 64 KB that sendBeacon and keepalive fet
 MAX_EVENTS = 1000            # the persisted store's bounds; the oldest events are left out first
 MAX_STORED_BYTES = 1000000
 MAX_QUEUED_EVENTS = 10000    # the in-memory bounds; beyond them the oldest events are dropped
-MAX_QUEUED_BYTES = 5000000
+MAX_QUEUED_BYTES = 10000000  # 10,000 small events with their context (user agent, page) are about 6 MB
 
 
 def create(deps, restored):

@@ -10,10 +10,14 @@ def is_retryable(status):
 
 
 def retry_delay(failures, retry_after_s, random):
-    """Exponential backoff with equal jitter, capped; a Retry-After from the collector wins."""
-    if retry_after_s != None and retry_after_s >= 0:  # noqa: E711
-        return min(retry_after_s * 1000, RETRY_AFTER_CAP_MS)
+    """Exponential backoff with equal jitter, capped; a Retry-After may lengthen the wait, never shorten it.
+
+    The larger of the two: `Retry-After: 0` under a 503 storm must not turn the retries into a hot loop.
+    """
     ceiling = BACKOFF_BASE_MS
     for step in range(1, failures):
         ceiling = min(ceiling * 2, BACKOFF_CAP_MS)
-    return ceiling / 2 + random() * ceiling / 2
+    backoff = ceiling / 2 + random() * ceiling / 2
+    if retry_after_s != None and retry_after_s * 1000 > backoff:  # noqa: E711
+        return min(retry_after_s * 1000, RETRY_AFTER_CAP_MS)
+    return backoff

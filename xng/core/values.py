@@ -103,7 +103,7 @@ def from_json(raw):
 
 
 # One for the page's life; it counts a lone surrogate as U+FFFD, as fetch sends it (None under CPython).
-ENCODER = __pragma__('js', 'new TextEncoder()')
+ENCODER = __pragma__('js', '/* @__PURE__ */ new TextEncoder()')  # pure: a bundle that never encodes drops it
 
 
 def utf8_length(raw):
@@ -118,27 +118,47 @@ def json_form(value):
 
 
 def describe(value):
-    """A short readable form of any value, for warnings; it looks at 50 values at most."""
+    """A short readable form of any value, for warnings: it looks at a bounded prefix only.
+
+    A replacer alone does not bound JSON.stringify (it still visits every index of a 5,000,000-item
+    array): long arrays and strings are cut before they are walked, and at most 50 values are shown.
+    """
     seen = {'count': 0}
 
     def limited(key, item):
         seen['count'] += 1
-        return item if seen['count'] <= 50 else None  # a huge or deeply shared object: stop walking it
+        if seen['count'] > 50:  # a huge or deeply shared object: stop walking it
+            return None
+        return slice_of(item, 0, 80) if is_array(item) and len(item) > 80 or type_of(item) == 'string' else item
 
     try:
         shown = JSON.stringify(value, limited)
     except:  # noqa: E722
         shown = None
-    if type_of(shown) != 'string':
-        shown = String(value)
+    if type_of(shown) != 'string':  # undefined, a function, a symbol; an object JSON refused: its kind only
+        shown = '[' + type_of(value) + ']' if type_of(value) == 'object' else String(value)
     return shown if len(shown) <= 80 else slice_of(shown, 0, 77) + '...'
+
+
+def blank():
+    """A new object without a prototype, for keys the page chose: 'constructor', 'toString' and the like stay
+    plain data even where the page froze Object.prototype (an assignment would throw there)."""
+    return Object.create(None)
+
+
+DOMAIN_NAME = __pragma__('js', '/^[a-z0-9-]+(\\.[a-z0-9-]+)+$/')
+
+
+def is_domain_name(value):
+    """Two labels at least, of letters, digits and '-' only: nothing that could end or add a cookie attribute."""
+    return type_of(value) == 'string' and DOMAIN_NAME.test(value)
 
 
 def guard(method_name, method):
     """`method` as the page (or a timer) calls it: a failure becomes one warning, never an exception."""
-    def call(first, second):
+    def call(first, second, third):  # three: page(category, name, properties)
         try:
-            return method(first, second)
+            return method(first, second, third)
         except:  # noqa: E722 -- native JS errors included
             warn('failed; the page is unaffected:', 'xng.' + method_name)
     return call
@@ -274,6 +294,17 @@ def utf8_length(raw):  # noqa: F811
 
 def json_form(value):  # noqa: F811
     return value
+
+
+def blank():  # noqa: F811
+    return {}
+
+
+DOMAIN_NAME = None  # noqa: F811
+
+
+def is_domain_name(value):  # noqa: F811
+    return isinstance(value, str) and _re.fullmatch('[a-z0-9-]+(\\.[a-z0-9-]+)+', value) is not None
 
 
 def describe(value):  # noqa: F811
