@@ -52,8 +52,8 @@ OUT = BUILD / 'levers'
 
 # (readable text to find, its replacement): each a minimal edit of build/xng.js.
 EDITS = {
-    'no-array-add': [(re.compile(r'  __method__\(Array\.prototype, "add", function\(element2\) \{\n.*?\n  \}\);\n', re.S),
-                      '')],
+    'no-array-add': [(re.compile(r'  __method__\(Array\.prototype, "add", function\(element2\) \{\n.*?\n  \}\);\n',
+                                 re.S), '')],
     'lazy-encoder': [('  var ENCODER = new TextEncoder();\n', '  var ENCODER = null;\n'),
                      ('return ENCODER.encode(raw).length;',
                       'return (ENCODER || (ENCODER = new TextEncoder())).encode(raw).length;')],
@@ -63,9 +63,10 @@ EDITS = {
 # With --init (init() queued in the stub, as on a real page), what init() does at load, each left out:
 # upper bounds of moving that work to the first event or to idle time.
 INIT_EDITS = {
-    'init-no-start': [(re.compile(r'(    if \(is_opted_out\d*\(\)\) \{\n      forget\(\);\n    \} else \{\n)      start\(\);\n'),
-                       r'\1')],
-    'init-no-claim': [(re.compile(r'(    window\.addEventListener\("storage", on_storage\);\n)    claim_orphans\(adopt\);\n'), r'\1')],
+    'init-no-start': [(re.compile(r'(    if \(is_opted_out\d*\(\)\) \{\n      forget\(\);\n    \} else \{\n)'
+                                  r'      start\(\);\n'), r'\1')],
+    'init-no-claim': [(re.compile(r'(    window\.addEventListener\("storage", on_storage\);\n)'
+                                  r'    claim_orphans\(adopt\);\n'), r'\1')],
     'init-no-storage-listener': [('    window.addEventListener("storage", on_storage);\n', '')],
     'init-no-refresh': [(re.compile(r'    refresh\d*\(options\["serverOptOut"\] == true \? .*?\n'), '')],
 }
@@ -164,7 +165,8 @@ def main(argv=None):
     parser.add_argument('--only', help='comma-separated variant names (base is always in)')
     parser.add_argument('--json', help='where the figures go (default build/levers/levers[-init].json)')
     parser.add_argument('--init', action='store_true',
-                        help="init() queued in the stub, as on a real page; the variants leave out parts of init's work")
+                        help="init() queued in the stub, as on a real page; the variants leave out parts of "
+                             "init's work")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     sources, notes = init_variants(OUT) if args.init else variants(OUT)

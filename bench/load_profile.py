@@ -51,7 +51,8 @@ import trace  # noqa: E402
 from network import LocalNetwork, page_url  # noqa: E402
 
 SECTION = re.compile(r'^  // build/stage/(.+)\.js$', re.M)
-MARKS_INIT = 'window.__benchMarks = []; window.__benchMark = function (name) { __benchMarks.push([name, performance.now()]); };'
+MARKS_INIT = ('window.__benchMarks = []; '
+              'window.__benchMark = function (name) { __benchMarks.push([name, performance.now()]); };')
 SAMPLING_US = 20
 INIT_QUEUED = b"\nxng.init({endpoint: '/collect', apiKey: 'bench'});\n"
 
@@ -155,7 +156,8 @@ def self_times(profile):
     totals = defaultdict(float)
     for node_id, delta in zip(profile['samples'], profile['timeDeltas'][1:] + [0]):
         frame = by_id[node_id]['callFrame']
-        totals[(frame['functionName'] or '(top level)', frame['url'], frame['lineNumber'], frame['columnNumber'])] += delta
+        key = (frame['functionName'] or '(top level)', frame['url'], frame['lineNumber'], frame['columnNumber'])
+        totals[key] += delta
     return totals
 
 
@@ -199,7 +201,8 @@ def run_profile(args):
         finally:
             browser.close()
 
-    document = {'bundle': args.bundle, 'pages': args.pages, 'init_queued': args.init, 'seconds': round(time.monotonic() - started, 1),
+    document = {'bundle': args.bundle, 'pages': args.pages, 'init_queued': args.init,
+                'seconds': round(time.monotonic() - started, 1),
                 'split': {key: {figure: median([s[figure] for s in samples if figure in s])
                                 for figure in samples[0]} for key, samples in splits.items()},
                 'modules': []}
