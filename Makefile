@@ -54,7 +54,7 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	touch $@
 
-bench: build bench/node_modules/.installed ## Sizes and per-call costs of xng and its peers, side by side (build/bench.json)
+bench: build bench/node_modules/.installed ## Sizes, load (compile/run) and per-call costs of xng, its floors and five peers (build/bench.json)
 	$(PY) tools/check_size.py
 	$(PY) bench/run.py
 

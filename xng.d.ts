@@ -30,7 +30,7 @@ export interface InitOptions {
   writeKey?: string;
   /** The same as `writeKey` (its older name). */
   apiKey?: string;
-  /** `'basic'`: send the write key as HTTP Basic authorization (`Authorization: Basic base64(writeKey + ':')`) instead of in the body. */
+  /** `'basic'`: also send the write key as HTTP Basic authorization (`Authorization: Basic base64(writeKey + ':')`), as RudderStack reads it. Needs `writeKey`; makes cross-origin requests preflighted; no sendBeacon at page exit. */
   authorization?: 'basic';
   /** A domain the page's host is within (e.g. `'example.com'`), or `'auto'` for the registrable domain: shares the opt-out across subdomains. Default: host only. */
   cookieDomain?: string;
@@ -77,7 +77,7 @@ export interface Xng {
    * Returns false, warns and changes nothing when the options are invalid or init was already done.
    */
   init(options: InitOptions): boolean;
-  /** A page event for the current page (its properties start from url, path, title and referrer). */
+  /** A page event for the current page (its properties start from url, path, search, title and referrer). */
   page(): void;
   /** A page event with a name. */
   page(name: string, properties?: Properties): void;

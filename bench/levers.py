@@ -21,6 +21,13 @@ reported and skipped. The variants:
   all-eager          `//# allFunctionsCalledOnLoad` (V8's explicit compile hint: compile every function
                      with the script)
   combined           no-array-add + lazy-encoder + listen-at-init + pife
+
+With --init, init() is queued in the loader stub (as on a real page) and the variants leave out one
+part of what init() does at load (upper bounds of deferring it to the first event or idle time):
+  init-no-start            the queue's set-up: its storage listener and the claim of other tabs' queues
+  init-no-claim            the claim of queues left by closed tabs (localStorage, Web Locks)
+  init-no-storage-listener the `storage` event listener
+  init-no-refresh          the opt-out cookie's refresh
 """
 import argparse
 import json
@@ -45,20 +52,30 @@ OUT = BUILD / 'levers'
 
 # (readable text to find, its replacement): each a minimal edit of build/xng.js.
 EDITS = {
-    'no-array-add': [(re.compile(r'  __method__\(Array\.prototype, "add", function\(element2\) \{\n.*?\n  \}\);\n', re.S),
-                      '')],
+    'no-array-add': [(re.compile(r'  __method__\(Array\.prototype, "add", function\(element2\) \{\n.*?\n  \}\);\n',
+                                 re.S), '')],
     'lazy-encoder': [('  var ENCODER = new TextEncoder();\n', '  var ENCODER = null;\n'),
                      ('return ENCODER.encode(raw).length;',
                       'return (ENCODER || (ENCODER = new TextEncoder())).encode(raw).length;')],
     'listen-at-init': [(re.compile(r'(    if \(wire\) \{\n      wire\(\);\n    \}\n)    listen\(\);\n'), r'\1')],
     'no-wire-at-load': [(re.compile(r'    if \(wire\) \{\n      wire\(\);\n    \}\n'), '')],
 }
+# With --init (init() queued in the stub, as on a real page), what init() does at load, each left out:
+# upper bounds of moving that work to the first event or to idle time.
+INIT_EDITS = {
+    'init-no-start': [(re.compile(r'(    if \(is_opted_out\d*\(\)\) \{\n      forget\(\);\n    \} else \{\n)'
+                                  r'      start\(\);\n'), r'\1')],
+    'init-no-claim': [(re.compile(r'(    window\.addEventListener\("storage", on_storage\);\n)'
+                                  r'    claim_orphans\(adopt\);\n'), r'\1')],
+    'init-no-storage-listener': [('    window.addEventListener("storage", on_storage);\n', '')],
+    'init-no-refresh': [(re.compile(r'    refresh\d*\(options\["serverOptOut"\] == true \? .*?\n'), '')],
+}
 COMBINED = ('no-array-add', 'lazy-encoder', 'listen-at-init')
 
 
 def edit(text, name):
     """`text` with the edits of `name`, or None if one of them no longer applies."""
-    for old, new in EDITS[name]:
+    for old, new in dict(EDITS, **INIT_EDITS)[name]:
         if isinstance(old, str):
             if old not in text:
                 return None
@@ -105,6 +122,18 @@ def _snippet():
     return path.read_bytes() if path.exists() else b''
 
 
+def init_variants(work):
+    readable = (BUILD / 'xng.js').read_text()
+    out, notes = {'base': tool.minify(readable, work, 'base')}, {}
+    for name in INIT_EDITS:
+        text = edit(readable, name)
+        if text is None:
+            notes[name] = 'edit no longer applies; skipped'
+            continue
+        out[name] = tool.minify(text, work, name)
+    return out, notes
+
+
 def variants(work):
     readable = (BUILD / 'xng.js').read_text()
     out, notes = {}, {}
@@ -134,10 +163,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--pages', type=int, default=15, help='fresh pages per variant (default 15)')
     parser.add_argument('--only', help='comma-separated variant names (base is always in)')
-    parser.add_argument('--json', default=str(OUT / 'levers.json'))
+    parser.add_argument('--json', help='where the figures go (default build/levers/levers[-init].json)')
+    parser.add_argument('--init', action='store_true',
+                        help="init() queued in the stub, as on a real page; the variants leave out parts of "
+                             "init's work")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    sources, notes = variants(OUT)
+    sources, notes = init_variants(OUT) if args.init else variants(OUT)
+    args.json = args.json or str(OUT / ('levers-init.json' if args.init else 'levers.json'))
     if args.only:
         keep = set(args.only.split(',')) | {'base'}
         sources = {name: source for name, source in sources.items() if name in keep}
@@ -149,7 +182,7 @@ def main(argv=None):
     for name, note in notes.items():
         print('%s: %s' % (name, note))
     figures = tool.compare(argparse.Namespace(compare=files, pages=args.pages, snippet=str(BUILD / 'snippet.js'),
-                                              detail=True))
+                                              detail=True, init=args.init))
     base = figures[str(OUT / 'base.js')]
     print()
     print('change against base, main-thread CPU ms: the median of the differences taken page by page (each '

@@ -12,10 +12,11 @@ bench/trace.py). Each round opens fresh pages, so the machine's load drifts over
    and the hand-written floor: compile (v8.compile), run (v8.run) and, inside run, the lazy compiles
    of the functions called at load (V8.CompileCode events of `disabled-by-default-v8.compile`), in
    main-thread CPU time (the trace's `tdur`).
-2. compile per module: each module's minified code alone, wrapped in a parenthesised arrow function
-   that is never called (V8 compiles it at once, as it does the bundle's IIFE, and runs nothing),
-   inserted 5 times per page with a unique comment (no compilation cache), median wall time, less
-   the same for an empty arrow function (what inserting any script costs).
+   The same with init() queued in the loader stub (`init`), as on a real page, and the empty script.
+2. compile per module: compile grows with the text (node's vm.Script: the whole bundle and the
+   concatenation of its modules compile within a few % of each other), so each module's share is
+   estimated as its share of the minified bytes (located by the marks of 3) times what the whole
+   takes beyond the empty script.
 3. run per module: the bundle with a `__benchMark('<module>')` call where each module starts;
    performance.now() between two marks is the wall time of a module's top-level code (the last one,
    main, also runs install(): the calls it makes into other modules count for main).
@@ -50,8 +51,15 @@ import trace  # noqa: E402
 from network import LocalNetwork, page_url  # noqa: E402
 
 SECTION = re.compile(r'^  // build/stage/(.+)\.js$', re.M)
-MARKS_INIT = 'window.__benchMarks = []; window.__benchMark = function (name) { __benchMarks.push([name, performance.now()]); };'
+MARKS_INIT = ('window.__benchMarks = []; '
+              'window.__benchMark = function (name) { __benchMarks.push([name, performance.now()]); };')
 SAMPLING_US = 20
+INIT_QUEUED = b"\nxng.init({endpoint: '/collect', apiKey: 'bench'});\n"
+
+
+def _snippet():
+    path = ROOT / 'build' / 'snippet.js'
+    return path.read_bytes() if path.exists() else b''
 
 
 def sections(readable):
@@ -76,8 +84,7 @@ def minify(text, work, name):
 
 
 def variants(readable, work):
-    """The minified sources profiled: the whole bundle, the same with a mark where each module starts,
-    and each module's code alone wrapped in a never-called arrow function (for its compile cost)."""
+    """The minified sources profiled: the whole bundle, and the same with a mark where each module starts."""
     parts = sections(readable)
     out = {'whole': minify(readable, work, 'whole')}
     marked = readable
@@ -86,33 +93,7 @@ def variants(readable, work):
         marked = marked[:line_end] + '  __benchMark(%s);\n' % json.dumps(name) + marked[line_end:]
     marked = marked[:marked.rindex('})();')] + '  __benchMark("end");\n' + marked[marked.rindex('})();'):]
     out['marked'] = minify(marked, work, 'marked')
-    # `window.__compiled = (() => {...})`: V8 compiles a parenthesised function at once (its
-    # heuristic for an immediately invoked one), as it does the bundle's own IIFE, and runs nothing.
-    alone = {name: minify('window.__compiled = (() => {\n%s\n});\n' % readable[start:end], work, 'alone-%d' % i)
-             for i, (name, start, end) in enumerate(parts)}
-    alone['(nothing)'] = minify('window.__compiled = (() => {\n});\n', work, 'alone-nothing')
-    alone['(whole bundle)'] = minify('window.__compiled = %s;\n' % readable[readable.index('(() => {'):
-                                                                          readable.rindex('})();') + 2],
-                                     work, 'alone-whole')
-    return parts, out, alone
-
-
-# Compiles each text `reps` times in this page, round-robin, each time made unique by a comment so
-# that V8's compilation cache never answers; per text, the median time of one <script> insertion.
-COMPILE_LOOP_JS = """([texts, reps]) => {
-    const times = texts.map(() => []);
-    for (let r = 0; r < reps; r++) {
-        texts.forEach((text, i) => {
-            const script = document.createElement('script');
-            script.textContent = text + '\\n//' + r + '.' + Math.random();
-            const start = performance.now();
-            document.head.appendChild(script);
-            times[i].push(performance.now() - start);
-            script.remove();
-        });
-    }
-    return times.map(list => list.sort((a, b) => a - b)[list.length >> 1]);
-}"""
+    return parts, out
 
 
 def module_bytes(marked_min, parts):
@@ -168,13 +149,6 @@ class Pages:
         finally:
             context.close()
 
-    def compile_loop(self, texts, reps):
-        context, page = self.open('p-floor')
-        try:
-            return page.evaluate(COMPILE_LOOP_JS, [texts, reps])
-        finally:
-            context.close()
-
 
 def self_times(profile):
     """[(function name, line, column, self us)] from a CPU profile, for code of the evaluated script."""
@@ -182,7 +156,8 @@ def self_times(profile):
     totals = defaultdict(float)
     for node_id, delta in zip(profile['samples'], profile['timeDeltas'][1:] + [0]):
         frame = by_id[node_id]['callFrame']
-        totals[(frame['functionName'] or '(top level)', frame['url'], frame['lineNumber'], frame['columnNumber'])] += delta
+        key = (frame['functionName'] or '(top level)', frame['url'], frame['lineNumber'], frame['columnNumber'])
+        totals[key] += delta
     return totals
 
 
@@ -193,17 +168,21 @@ def median(values):
 def run_profile(args):
     readable = Path(args.bundle).read_text()
     work = Path(tempfile.mkdtemp(prefix='xng-profile-'))
-    parts, sources, alone = variants(readable, work)
+    parts, sources = variants(readable, work)
     names = [name for name, _, _ in parts]
     sizes = module_bytes(sources['marked'], parts)
     floor = catalogue.floors()[0]
-    sdks = {'p-' + key: catalogue.Sdk(name='p-' + key, package=key, bundle=key, source=value)
+    sdks = {'p-' + key: catalogue.Sdk(name='p-' + key, package=key, bundle=key, source=value,
+                                      stub_source=_snippet() + (INIT_QUEUED if args.init and key == 'marked' else b''))
             for key, value in sources.items()}
     sdks['p-floor'] = catalogue.Sdk(name='p-floor', package='floor', bundle='floor', source=floor.source)
+    sdks['p-empty'] = catalogue.floors()[1]
+    # The same bundle with init() queued in the loader stub, as on a real page: what init does at load
+    # (cookie and storage reads, the queue's set-up) is then part of the evaluation.
+    sdks['p-init'] = catalogue.Sdk(name='p-init', package='init', bundle='init', source=sources['whole'],
+                                   stub_source=_snippet() + INIT_QUEUED)
     network = LocalNetwork(sdks, '{}')
-    extra = ['(whole bundle)', '(nothing)']
-    texts = [alone[name].decode() for name in names + extra]
-    splits, compiles, marks, profiles, coverage = defaultdict(list), defaultdict(list), defaultdict(list), [], []
+    splits, marks, profiles, coverage = defaultdict(list), defaultdict(list), [], []
     started = time.monotonic()
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -211,10 +190,8 @@ def run_profile(args):
         try:
             for round_ in range(args.pages):
                 print('round %d/%d' % (round_ + 1, args.pages), file=sys.stderr)
-                for key in ('whole', 'floor'):
+                for key in ('whole', 'init', 'floor', 'empty'):
                     splits[key].append(pages.split('p-' + key))
-                for name, ms in zip(names + extra, pages.compile_loop(texts, 5)):
-                    compiles[name].append(ms)
                 marks_here = pages.marks('p-marked')
                 for (name, at), (_, then) in zip(marks_here, marks_here[1:]):
                     marks[name].append((then - at) * 1000)
@@ -224,19 +201,21 @@ def run_profile(args):
         finally:
             browser.close()
 
-    document = {'bundle': args.bundle, 'pages': args.pages, 'seconds': round(time.monotonic() - started, 1),
+    document = {'bundle': args.bundle, 'pages': args.pages, 'init_queued': args.init,
+                'seconds': round(time.monotonic() - started, 1),
                 'split': {key: {figure: median([s[figure] for s in samples if figure in s])
                                 for figure in samples[0]} for key, samples in splits.items()},
-                'compile_alone_whole_ms': median(compiles['(whole bundle)']),
-                # what inserting a script costs with nothing to compile: taken off every module's figure
-                'compile_alone_nothing_ms': median(compiles['(nothing)']),
                 'modules': []}
+    # Compile grows with the text (an esbuild bundle is one function whose inner functions V8 pre-parses):
+    # a module's share of the compile is estimated as its share of the bytes, of what the whole takes
+    # beyond the empty script's compile.
+    beyond_empty = document['split']['whole']['compile_cpu_ms'] - document['split']['empty']['compile_cpu_ms']
     ran = functions_run(coverage[0], sources['marked'], parts)
     for name in names:
         document['modules'].append({
             'module': name, 'label': module_label(name), 'min_bytes': sizes[name],
             'byte_share': sizes[name] / sum(sizes.values()),
-            'compile_alone_ms': median(compiles[name]) - median(compiles['(nothing)']),
+            'compile_cpu_ms_by_bytes': beyond_empty * sizes[name] / sum(sizes.values()),
             'top_level_run_us': median(marks[name]),
             'functions_run_at_load': ran[name]['names'],
             'bytes_run_at_load': ran[name]['bytes'],
@@ -297,12 +276,13 @@ def print_profile(document):
             key, figures['eval_cpu_ms'], figures['compile_cpu_ms'], figures['run_cpu_ms'],
             figures.get('lazy_cpu_ms') or 0, figures.get('lazy_functions')))
     print()
-    print('per module: minified bytes; compile ms of its code alone, less an empty script\'s (the whole '
-          'bundle alone: %.3f ms less %.3f); top-level run us (wall); bytes of the functions that ran during '
-          'evaluation' % (document['compile_alone_whole_ms'], document['compile_alone_nothing_ms']))
+    if document['init_queued']:
+        print('(3 to 5 with init() queued in the loader stub, as on a real page)')
+    print('per module: minified bytes; compile CPU ms by its share of the bytes; top-level run us (wall, '
+          'median); the functions that ran during evaluation (minified name:calls) and their bytes')
     for module in document['modules']:
         print('  %-34s %6d B %5.1f%%  compile %6.3f ms  run %7.1f us  ran %5d B: %s' % (
-            module['label'], module['min_bytes'], 100 * module['byte_share'], module['compile_alone_ms'],
+            module['label'], module['min_bytes'], 100 * module['byte_share'], module['compile_cpu_ms_by_bytes'],
             module['top_level_run_us'] or 0, module['bytes_run_at_load'], ' '.join(module['functions_run_at_load'])))
     print()
     print('CPU profile (every %d us), self time during evaluation, us per page (mean of the pages), by module:'
@@ -317,6 +297,8 @@ def print_profile(document):
 def compare(args):
     """The split of several bundle files side by side, each after build/snippet.js (the xng stub)."""
     snippet = Path(args.snippet).read_bytes() if Path(args.snippet).exists() else b''
+    if getattr(args, 'init', False):
+        snippet += INIT_QUEUED
     sdks = {}
     for index, path in enumerate(args.compare):
         name = 'c%d' % index
@@ -359,6 +341,8 @@ def main(argv=None):
     parser.add_argument('--bundle', default=str(ROOT / 'build' / 'xng.js'), help='the readable bundle')
     parser.add_argument('--snippet', default=str(ROOT / 'build' / 'snippet.js'))
     parser.add_argument('--json', help='also write the figures here')
+    parser.add_argument('--init', action='store_true',
+                        help='measurements 3 to 5 with init() queued in the stub, as on a real page')
     parser.add_argument('--compare', nargs='+', metavar='FILE', help='only the split of these bundles')
     parser.add_argument('--detail', action='store_true', help='with --compare: lazy compiles too')
     args = parser.parse_args(argv)

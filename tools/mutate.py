@@ -20,7 +20,7 @@ or SURVIVED. Before the mutants, the named tests run once on the unmutated code:
 there would "kill" every mutant and prove nothing.
 
     .venv/bin/python tools/mutate.py                 # every mutant
-    MUTANTS=transport-gate,stub-gpc make mutate      # a subset (ids, comma-separated)
+    MUTANTS=transport-gate,gpc-always make mutate  # a subset (ids, comma-separated)
     BASELINE=0 make mutate                           # skip the unmutated run of the named tests
     .venv/bin/python tools/mutate.py --check         # only place each mutant and find its tests (a second)
 

@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -272,7 +273,10 @@ def asgi_call(app, method='GET', path='/', headers=(), body=b''):
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: in the full suite, Playwright's sync API keeps an event loop running in this one.
+    runner = threading.Thread(target=asyncio.run, args=(app(scope, receive, send),))
+    runner.start()
+    runner.join(10)
     return scope, sent
 
 

@@ -1,0 +1,100 @@
+"""Issue 12, item 4: in a frame whose top-level page is on another site, xng tracks nothing.
+
+There the visitor's decision (a SameSite=Lax cookie) is out of sight, to the script and to the
+collector, so xng sends no request, writes nothing, shows no message, starts no timer, and
+isTrackingOptOut() is true. Same-site frames track as a top-level page does.
+"""
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from support import page_html, serve, settle, wait_until
+
+NAME = 'xng.tracking-opt-out'
+FRAME = '/t/framed.html'
+# In every frame: timers, storage writes and cookie writes made by anything on the page, counted.
+COUNT_SIDE_EFFECTS = """
+    window.__effects = {timers: 0, storage: 0, cookies: []};
+    for (const name of ['setTimeout', 'setInterval']) {
+        const original = window[name];
+        window[name] = function () { window.__effects.timers++; return original.apply(this, arguments); };
+    }
+    for (const name of ['setItem', 'removeItem', 'clear']) {
+        const original = Storage.prototype[name];
+        Storage.prototype[name] = function () { window.__effects.storage++; return original.apply(this, arguments); };
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    Object.defineProperty(Document.prototype, 'cookie', {
+        get() { return descriptor.get.call(this); },
+        set(value) { window.__effects.cookies.push(value.split('=')[0]); descriptor.set.call(this, value); },
+    });
+"""
+CALLS = ("xng.init({endpoint: '/api/batch', messagesEndpoint: '/api/messages', pollInterval: 500%s});"
+         "xng.page(); xng.track('In A Frame'); xng.identify('framed-user', {plan: 'x'});")
+
+
+def origin(base_url, host):
+    return 'http://%s:%d' % (host, urlsplit(base_url).port)
+
+
+def framed(context, page, top, frame_origin, cookie_domain=None, library=True):
+    """`top` frames `frame_origin` + FRAME, whose page makes CALLS through the stub; returns the frame."""
+    options = ", cookieDomain: '%s'" % cookie_domain if cookie_domain else ''
+    serve(context, frame_origin + FRAME, page_html(body='<script src="/t/calls.js"></script>'))
+    context.route('**/t/calls.js', lambda route: route.fulfill(content_type='text/javascript', body=CALLS % options))
+    if not library:
+        context.route('**/xng.min.js', lambda route: route.abort())
+    serve(context, top + '/t/top.html', '<!doctype html><title>top</title><iframe src="%s"></iframe>' % (frame_origin + FRAME),
+          csp=None)
+    page.goto(top + '/t/top.html')
+    frame = wait_until(lambda: [f for f in page.frames if f.url.endswith(FRAME)], 'the frame')[0]
+    frame.wait_for_function('() => window.xng && (window.xng.loaded === true || Array.isArray(window.xng.q))')
+    if library:
+        frame.wait_for_function('() => window.xng.loaded === true')
+    return frame
+
+
+@pytest.mark.parametrize('library', [True, False])
+def test_a_frame_under_another_site_tracks_nothing(context, page, base_url, collector, log, library):
+    """127.0.0.2 frames 127.0.0.1, where the visitor opted out: the frame cannot see that, so it does nothing."""
+    context.add_init_script(COUNT_SIDE_EFFECTS)
+    context.add_cookies([{'name': NAME, 'value': str(int(time.time() * 1000)), 'url': base_url,
+                          'expires': time.time() + 86400}])
+    frame = framed(context, page, origin(base_url, '127.0.0.2'), base_url, library=library)
+    assert frame.evaluate('document.cookie') == ''  # the opt-out is out of sight here
+    assert frame.evaluate('xng.isTrackingOptOut()') is True
+    frame.evaluate("xng.track('Later'); xng.optOutTracking(); xng.optInTracking(); xng.setTrackingOptOut(true)")
+    if not library:
+        assert frame.evaluate('xng.q.map(call => call[0])') == ['init']  # nothing tracked, no opt-out to tell
+    assert frame.evaluate('xng.isTrackingOptOut()') is True
+    frame.evaluate('void xng.flush()')  # the stub's Promise waits for a library that never comes
+    assert frame.evaluate('window.__effects') == {'timers': 0, 'storage': 0, 'cookies': []}
+    settle(page)
+    assert [r.url for r in log.requests if '/api/' in r.url] == []
+    assert collector.events() == []
+
+
+def test_a_frame_under_a_named_host_of_another_site_tracks_nothing(context, page, base_url, collector, log):
+    context.add_init_script(COUNT_SIDE_EFFECTS)
+    frame = framed(context, page, 'http://other.test:%d' % urlsplit(base_url).port, origin(base_url, 'shop.xng.test'),
+                   cookie_domain='xng.test')
+    assert frame.evaluate('xng.isTrackingOptOut()') is True
+    frame.evaluate('xng.flush()')
+    assert frame.evaluate('window.__effects') == {'timers': 0, 'storage': 0, 'cookies': []}
+    settle(page)
+    assert [r.url for r in log.requests if '/api/' in r.url] == [] and collector.events() == []
+
+
+@pytest.mark.parametrize('hosts', [('127.0.0.1', '127.0.0.1', None), ('www.xng.test', 'shop.xng.test', 'xng.test')])
+def test_a_same_site_frame_tracks_as_today(context, page, base_url, collector, hosts):
+    top_host, frame_host, cookie_domain = hosts
+    frame = framed(context, page, origin(base_url, top_host), origin(base_url, frame_host), cookie_domain=cookie_domain)
+    assert frame.evaluate('xng.isTrackingOptOut()') is False
+    frame.evaluate('xng.flush()')
+    events = collector.wait_for(['Viewed Page', 'In A Frame'])
+    assert [e['type'] for e in events] == ['page', 'track', 'identify']
+    # An opt-out in the same-site frame is the site's own: it holds for the top page too.
+    frame.evaluate('xng.optOutTracking()')
+    page.goto(origin(base_url, top_host) + '/t/after.html')
+    assert page.evaluate('document.cookie').find(NAME + '=') >= 0
