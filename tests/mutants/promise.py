@@ -170,7 +170,7 @@ MUTANTS = [
     {'id': 'deleted-queue-kept',
      'rule': "a tab whose queue another tab deleted (an opt-out) drops what it holds, even after an opt-in",
      'file': 'xng/tracker.py', 'function': 'on_storage',
-     'find': "        queue.drop_all(state['queue'])\n", 'replace': '        pass\n',
+     'find': "        queue.drop_all(state['_queue'])\n", 'replace': '        pass\n',
      'tests': [E2E + 'test_delivery.py::test_events_queued_in_one_tab_are_never_sent_after_an_opt_out_and_opt_in_in_another']},
     {'id': 'exit-intent-while-out',
      'rule': 'while opted out the exit-intent listener shows nothing',
