@@ -27,7 +27,7 @@ OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain
                 'serverOptOut', 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint',
                 'optOutByDefault', 'trackPageViews']
 # Keys with a leading underscore are private to xng: the minified builds shorten them (tools/build.py).
-state = {'_options': None, '_queue': None, '_pending': [], '_held': [], '_user_id': None, 'clean': False,
+state = {'_options': None, '_queue': None, '_pending': [], '_held': [], '_user_id': None, '_clean': False,
          '_checked': False, '_dropped': 0, '_opted_in': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
@@ -104,9 +104,9 @@ def start():
 
 def queue_deps():
     return {
-        'send': send_events, 'save': storage.save_queue, 'warn': warn, 'random': Math.random,
-        'set_timer': setTimeout.bind(window), 'clear_timer': clearTimeout.bind(window),
-        'allowed': lambda: not optout.is_opted_out(),
+        '_send': send_events, '_save': storage.save_queue, '_warn': warn, '_random': Math.random,
+        '_set_timer': setTimeout.bind(window), '_clear_timer': clearTimeout.bind(window),
+        '_allowed': lambda: not optout.is_opted_out(),
     }
 
 
@@ -173,7 +173,7 @@ def drain():
         start()
     state['_pending'] = []
     state['_held'] = []
-    state['clean'] = False
+    state['_clean'] = False
     state['_queue']['_dropped'] += state['_dropped']  # the queue's one warning counts them with its own
     state['_dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
@@ -309,7 +309,7 @@ def on_storage(event):
         queue.drop_all(state['_queue'])
     now = optout.status()
     if now != consent.GRANTED:
-        state['clean'] = False
+        state['_clean'] = False
         withhold(now, [])
 
 
@@ -351,7 +351,7 @@ def set_tracking_opt_out(opted_out):
     optout.write(opted_out)
     state['_opted_in'] = not opted_out
     if opted_out:
-        state['clean'] = False
+        state['_clean'] = False
         forget()
     tell_server(opted_out)
     if not opted_out:
@@ -369,7 +369,7 @@ def clear_tracking_consent():
     state['_opted_in'] = False
     now = optout.status()
     if now != consent.GRANTED:
-        state['clean'] = False
+        state['_clean'] = False
         withhold(now, [])
 
 
@@ -435,7 +435,7 @@ def forget():
     state['_dropped'] = 0
     if state['_queue'] != None:  # noqa: E711
         queue.drop_all(state['_queue'])
-    if state['clean']:
+    if state['_clean']:
         return
     state['_user_id'] = None
     if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
@@ -443,4 +443,4 @@ def forget():
     storage.forget_all()
     for hook in hooks['forget']:
         hook()
-    state['clean'] = True
+    state['_clean'] = True

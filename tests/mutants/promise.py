@@ -29,13 +29,13 @@ MUTANTS = [
     {'id': 'optout-keeps-store',
      'rule': 'an opt-out deletes the persisted queue',
      'file': 'xng/core/queue.py', 'function': 'drop_all',
-     'find': "state['deps']['save']([])", 'replace': 'pass',
+     'find': "state['_deps']['_save']([])", 'replace': 'pass',
      'tests': [UNIT + 'test_queue.py::test_opting_out_drops_queued_events_and_clears_the_store',
                E2E + 'test_delivery.py::test_opt_out_with_events_persisted_then_reload_and_opt_in_sends_none_of_them']},
     {'id': 'other-tab-no-forget',
      'rule': "another tab's opt-out makes this tab forget at once (its panel goes)",
      'file': 'xng/tracker.py', 'function': 'on_storage',
-     'find': "state['clean'] = False\n        withhold(now, [])", 'replace': "state['clean'] = False",
+     'find': "state['_clean'] = False\n        withhold(now, [])", 'replace': "state['_clean'] = False",
      'tests': [E2E + 'test_promise.py::test_an_opt_out_in_another_tab_removes_this_tabs_panel_at_once']},
 
     # ------------------------------------------------------------------------------------- the cookie

@@ -28,7 +28,7 @@ MAX_QUEUED_BYTES = 10000000  # 10,000 small events with their context (user agen
 
 def create(deps, restored):
     """A queue holding `restored` (events persisted by an earlier page), bounded."""
-    state = {'deps': deps, '_entries': [], '_bytes': 0, 'timer': None, '_busy': False, '_waiters': [], '_failures': 0,
+    state = {'_deps': deps, '_entries': [], '_bytes': 0, 'timer': None, '_busy': False, '_waiters': [], '_failures': 0,
              '_backoff': False, 'save_timer': None, '_dropped': 0, '_unstored': 0}
     for event in restored:
         add(state, event)
@@ -45,7 +45,7 @@ def add(state, event):
 
 def enqueue(state, event):
     """Queue one event; it leaves at BATCH_SIZE events or after BATCH_DELAY_MS."""
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
     enqueue_checked(state, event)
@@ -69,13 +69,13 @@ def schedule(state, delay_ms):
 def set_once(state, key, callback, delay_ms):
     """Start the timer state[key] unless it runs already."""
     if state[key] == None:  # noqa: E711
-        state[key] = state['deps']['set_timer'](callback, delay_ms)
+        state[key] = state['_deps']['_set_timer'](callback, delay_ms)
 
 
 def cancel(state, key):
     """Stop the timer state[key] if it runs."""
     if state[key] != None:  # noqa: E711
-        state['deps']['clear_timer'](state[key])
+        state['_deps']['_clear_timer'](state[key])
         state[key] = None
 
 
@@ -94,7 +94,7 @@ def bound(state):
 def report_dropped(state):
     """One warning with the count of events dropped since the last one (not one per event in a burst)."""
     if state['_dropped'] > 0:
-        state['deps']['warn']('queue full, oldest events dropped:', state['_dropped'])
+        state['_deps']['_warn']('queue full, oldest events dropped:', state['_dropped'])
         state['_dropped'] = 0
 
 
@@ -105,16 +105,16 @@ def save_soon(state):
 
 def save(state):
     """Persist the unsent events now; while opted out, clear the store instead."""
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
     cancel(state, 'save_timer')
     report_dropped(state)
     first = first_stored(state['_entries'])
     if first > 0 and state['_unstored'] == 0:  # once as the store fills up, not at every save
-        state['deps']['warn']('store full, oldest events not kept:', first)
+        state['_deps']['_warn']('store full, oldest events not kept:', first)
     state['_unstored'] = first
-    state['deps']['save'](events_of(slice_of(state['_entries'], first, None)))
+    state['_deps']['_save'](events_of(slice_of(state['_entries'], first, None)))
 
 
 def first_stored(entries):
@@ -150,7 +150,7 @@ def flush(state, done):
     """Send what is queued, a batch at a time; done() once every batch got its answer (or a retry is set)."""
     if done != None:  # noqa: E711
         push(state['_waiters'], done)
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
     if state['_busy']:
@@ -176,7 +176,7 @@ def retry(state):
 def send(state, batch, keepalive):
     if not keepalive:
         state['_busy'] = True
-    state['deps']['send'](events_of(batch), keepalive, lambda status, retry_after: answered(state, batch, keepalive, status, retry_after))
+    state['_deps']['_send'](events_of(batch), keepalive, lambda status, retry_after: answered(state, batch, keepalive, status, retry_after))
 
 
 def answered(state, batch, keepalive, status, retry_after):
@@ -194,10 +194,10 @@ def answered(state, batch, keepalive, status, retry_after):
             state['_failures'] += 1
             cancel(state, 'timer')
             state['_backoff'] = True
-            set_once(state, 'timer', lambda: retry(state), retry_delay(state['_failures'], retry_after, state['deps']['random']))
+            set_once(state, 'timer', lambda: retry(state), retry_delay(state['_failures'], retry_after, state['_deps']['_random']))
             settle(state)
     else:
-        state['deps']['warn']('the collector refused a batch with HTTP ' + text(status) + '; events dropped:', len(batch))
+        state['_deps']['_warn']('the collector refused a batch with HTTP ' + text(status) + '; events dropped:', len(batch))
         acknowledge(state, batch)
         if not keepalive:
             flush(state, None)
@@ -236,7 +236,7 @@ def drop_all(state):
         state['_entries'] = []
         state['_bytes'] = 0
         state['_unstored'] = 0
-        state['deps']['save']([])
+        state['_deps']['_save']([])
     state['_failures'] = 0
     state['_backoff'] = False
     settle(state)
@@ -248,7 +248,7 @@ def flush_on_exit(state):
     The events stay persisted until a 2xx answer removes them: if the page dies first, the next
     page sends them again and the collector keeps the first copy (same messageId).
     """
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
     if not state['_backoff']:  # a pending retry keeps its timer: it is the one that resumes sending
