@@ -42,7 +42,8 @@ def run(*args):
 
 
 # Private keys: a key written with a leading underscore (`state['_queue']`) is xng's own, read and written
-# only by that literal subscript (never built or passed as a string), so the minified bundles shorten it.
+# only by that literal subscript (never built or passed as a string), so the minified bundles and the ES
+# module (one esbuild run for xng.mjs and channels.mjs: one name for each key) shorten it.
 # `_xng` is the loader stub's brand, read across scripts: it keeps its name.
 MANGLE = ['--mangle-props=^_[a-z]', '--mangle-quoted', '--reserve-props=^_xng$']
 
@@ -62,7 +63,7 @@ def bundle_esm(stage):
             old.unlink()
     (stage / 'index.js').write_text(ESM_INDEX)
     run(ESBUILD, 'xng=%s' % (stage / 'index.js'), 'channels=%s' % (stage / 'xng.channels_entry.js'),
-        '--bundle', '--format=esm', '--splitting', '--target=es2020', '--sourcemap', '--legal-comments=none',
+        '--bundle', '--format=esm', '--splitting', '--target=es2020', '--sourcemap', '--legal-comments=none', *MANGLE,
         '--log-level=warning', '--chunk-names=chunks/[name]-[hash]', '--out-extension:.js=.mjs',
         '--outdir=%s' % BUILD)
 

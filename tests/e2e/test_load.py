@@ -41,6 +41,8 @@ INSTRUMENTS = """
         get() { note('cookie read'); return cookie.get.call(this); },
         set(value) { note('cookie write'); cookie.set.call(this, value); },
     });
+    const key = Storage.prototype.key;  // how the claim of closed tabs' queues lists the keys
+    Storage.prototype.key = function (index) { note('storage scan'); return key.call(this, index); };
     const Encoder = window.TextEncoder;
     window.TextEncoder = function () { note('TextEncoder'); return new Encoder(); };
 })();
@@ -77,7 +79,7 @@ def test_loading_a_classic_build_adds_no_listener_timer_cookie_read_or_encoder(c
     assert 'cookie read' in seen and 'TextEncoder' in seen and 'setTimeout' in seen
 
 
-def test_an_opted_out_visitor_gets_no_listener_timer_or_encoder_from_init_and_calls(context, page, base_url, collector):
+def test_an_opted_out_visitor_gets_no_timer_idle_callback_or_encoder_from_init_and_calls(context, page, base_url, collector):
     context.add_cookies([{'name': 'xng.tracking-opt-out', 'value': '1764460800000', 'url': base_url}])
     open_loaded(context, page, base_url, 'xng.min.js')
     page.evaluate("xng.init({endpoint: '/api/batch', messagesEndpoint: '/api/messages'}); xng.track('Never')")
@@ -86,3 +88,12 @@ def test_an_opted_out_visitor_gets_no_listener_timer_or_encoder_from_init_and_ca
     assert [entry for entry in seen if entry.startswith(('setTimeout', 'setInterval', 'requestIdleCallback'))] == []
     assert 'TextEncoder' not in seen
     assert collector.events() == []
+
+
+def test_the_claim_of_closed_tabs_queues_waits_for_idle_time_after_init(context, page, base_url, collector):
+    open_loaded(context, page, base_url, 'xng.min.js')
+    page.evaluate("localStorage.setItem('xng.queue.1.closed', JSON.stringify({savedAt: 0, events: []}))")
+    during = page.evaluate("() => { xng.init({endpoint: '/api/batch', pollInterval: 0}); return window.__loadLog.slice(); }")
+    assert 'requestIdleCallback' in during and 'storage scan' not in during  # scheduled by init, not run in it
+    page.wait_for_function("() => window.__loadLog.includes('storage scan')")  # then it runs
+    page.wait_for_function("() => localStorage.getItem('xng.queue.1.closed') === null")  # and takes the queue
