@@ -96,22 +96,10 @@ def keyed(options):
 
 
 def start():
-    """Opted in with options known: create the queue; adopt orphaned events once the page is idle."""
+    """Opted in with options known: create the queue and adopt orphaned events."""
     state['_queue'] = queue.create(queue_deps(), [])
     window.addEventListener('storage', on_storage)
-    if storage.hold_own_lock():  # at once: no other tab may take this tab's queue meanwhile
-        # In idle time (within 2 s); where there is no requestIdleCallback (Safari), setTimeout reads the
-        # options as a delay of 0.
-        (window.requestIdleCallback or setTimeout)(safe_claim, {'timeout': 2000})
-
-
-def claim():
-    """Idle time after start (not at load: reading storage is slow, issue 13), unless opted out since."""
-    if not optout.is_opted_out():
-        storage.claim_orphans(adopt)
-
-
-safe_claim = guard('claim', claim)
+    storage.claim_orphans(adopt)
 
 
 def queue_deps():

@@ -89,11 +89,3 @@ def test_an_opted_out_visitor_gets_no_timer_idle_callback_or_encoder_from_init_a
     assert 'TextEncoder' not in seen
     assert collector.events() == []
 
-
-def test_the_claim_of_closed_tabs_queues_waits_for_idle_time_after_init(context, page, base_url, collector):
-    open_loaded(context, page, base_url, 'xng.min.js')
-    page.evaluate("localStorage.setItem('xng.queue.1.closed', JSON.stringify({savedAt: 0, events: []}))")
-    during = page.evaluate("() => { xng.init({endpoint: '/api/batch', pollInterval: 0}); return window.__loadLog.slice(); }")
-    assert 'requestIdleCallback' in during and 'storage scan' not in during  # scheduled by init, not run in it
-    page.wait_for_function("() => window.__loadLog.includes('storage scan')")  # then it runs
-    page.wait_for_function("() => localStorage.getItem('xng.queue.1.closed') === null")  # and takes the queue
