@@ -32,7 +32,7 @@ from network import LocalNetwork, page_url  # noqa: E402
 # eval_pages: fresh pages per bundle; runs: fresh pages per SDK for the per-call costs; each run times
 # up to `calls` calls, stopping early once `budget_ms` is spent (see LOOP_JS).
 # split_pages: traced fresh pages per xng build and floor, for the compile / run split (bench/trace.py).
-FULL = {'eval_pages': 15, 'runs': 7, 'calls': 10000, 'budget_ms': 400, 'total_runs': 3, 'split_pages': 9}
+FULL = {'eval_pages': 15, 'runs': 7, 'calls': 10000, 'budget_ms': 400, 'total_runs': 3, 'split_pages': 7}
 QUICK = {'eval_pages': 5, 'runs': 3, 'calls': 10000, 'budget_ms': 200, 'total_runs': 1, 'split_pages': 3}
 # track() in total: the main thread's script time for TOTAL_CALLS calls made in one task plus all the
 # work they leave for later (microtasks, timers, building and sending batches) in the TOTAL_WINDOW_MS
