@@ -41,10 +41,17 @@ def run(*args):
     subprocess.run([str(arg) for arg in args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+# Private keys: a key written with a leading underscore (`state['_queue']`) is xng's own, read and written
+# only by that literal subscript (never built or passed as a string), so the minified bundles and the ES
+# module (one esbuild run for xng.mjs and channels.mjs: one name for each key) shorten it.
+# `_xng` is the loader stub's brand, read across scripts: it keeps its name.
+MANGLE = ['--mangle-props=^_[a-z]', '--mangle-quoted', '--reserve-props=^_xng$']
+
+
 def bundle(entry, outfile, minify):
     args = [ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--sourcemap',
             '--legal-comments=none', '--log-level=warning', '--outfile=%s' % outfile]
-    run(*(args + ['--minify'] if minify else args))
+    run(*(args + ['--minify'] + MANGLE if minify else args))
 
 
 def bundle_esm(stage):
@@ -56,7 +63,7 @@ def bundle_esm(stage):
             old.unlink()
     (stage / 'index.js').write_text(ESM_INDEX)
     run(ESBUILD, 'xng=%s' % (stage / 'index.js'), 'channels=%s' % (stage / 'xng.channels_entry.js'),
-        '--bundle', '--format=esm', '--splitting', '--target=es2020', '--sourcemap', '--legal-comments=none',
+        '--bundle', '--format=esm', '--splitting', '--target=es2020', '--sourcemap', '--legal-comments=none', *MANGLE,
         '--log-level=warning', '--chunk-names=chunks/[name]-[hash]', '--out-extension:.js=.mjs',
         '--outdir=%s' % BUILD)
 
@@ -128,7 +135,7 @@ def build_stub():
     run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
         '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.src.js'))
     # external: the map is written, but the snippet (inlined in pages) carries no sourceMappingURL line
-    run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', '--minify',
+    run(ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', '--minify', *MANGLE,
         '--sourcemap=external', '--log-level=warning', '--outfile=%s' % (BUILD / 'snippet.js'))
 
 

@@ -1,8 +1,8 @@
 """How the public methods run, for the classic scripts (xng/api.py) and the ES module (xng/esm.py) alike.
 
-Here: init's page-exit listeners, the guarded call of the ES module's functions (a no-op where there
-is no document: server-side rendering), the channels' slot for requestNotificationPermission, and
-taking over window.xng from the loader stub (replaying its queue).
+Here: init's page-exit listeners (added by the first init, not at load), the guarded call of the ES
+module's functions (a no-op where there is no document: server-side rendering), the channels' slot for
+requestNotificationPermission, and taking over window.xng from the loader stub (replaying its queue).
 """
 from org.transcrypt.stubs.browser import __pragma__
 from xng import tracker
@@ -11,7 +11,7 @@ from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
 from xng.core.values import guard, has_key, is_array, push, type_of, warn
 
-page = {'listening': False}
+page = {'_listening': False}
 
 
 def without_channels():
@@ -40,10 +40,11 @@ def run(method_name, method, first, second, third):
 
 
 def listen():
-    """Flush on page exit: from the global's load, or the first init."""
-    if page['listening']:
+    """Flush on page exit, from the first init (before it nothing is queued: nothing to flush, and no
+    listener at load, issue 13)."""
+    if page['_listening']:
         return
-    page['listening'] = True
+    page['_listening'] = True
     window.addEventListener('pagehide', guard('pagehide', tracker.leave))
     document.addEventListener('visibilitychange', on_visibility)
 
@@ -95,5 +96,4 @@ def install(api, wire):
         stub.impl = api  # stub methods the page took before the load forward here (xng/stub.py)
     if wire:
         wire()
-    listen()
     replay(api, stub.q if stub and is_array(stub.q) else [])

@@ -29,6 +29,7 @@ def configure(options):
         interval = None
     poll['endpoint'] = endpoint
     poll['interval'] = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711
+    document.addEventListener('visibilitychange', on_visibility)  # only now: nothing to pause before (issue 13)
     schedule()
 
 
@@ -131,4 +132,3 @@ def install():
     push(tracker.hooks['init'], configure)
     push(tracker.hooks['sent'], fetch_messages)
     push(tracker.hooks['forget'], stop)
-    document.addEventListener('visibilitychange', on_visibility)

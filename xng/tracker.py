@@ -26,8 +26,9 @@ MAX_HELD = 100  # calls held while consent is pending (in memory only): the newe
 OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain', 'messagesEndpoint', 'pollInterval',
                 'serverOptOut', 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint',
                 'optOutByDefault', 'trackPageViews']
-state = {'options': None, 'queue': None, 'pending': [], 'held': [], 'user_id': None, 'clean': False,
-         'checked': False, 'dropped': 0, 'opted_in': False}
+# Keys with a leading underscore are private to xng: the minified builds shorten them (tools/build.py).
+state = {'_options': None, '_queue': None, '_pending': [], '_held': [], '_user_id': None, '_clean': False,
+         '_checked': False, '_dropped': 0, '_opted_in': False}
 hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
@@ -51,14 +52,14 @@ def init(options):
     if not keyed(options) or views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
         warn('xng.init: bad writeKey/authorization/trackPageViews:', options)
         return False
-    if state['options'] != None:  # noqa: E711
+    if state['_options'] != None:  # noqa: E711
         warn('xng.init: already done; ignored:', options)
         return False
-    state['options'] = options
+    state['_options'] = options
     cookies.configure(domain)
     optout.configure(options)
     renew()
-    if state['opted_in'] and optout.status() == consent.PENDING:  # optInTracking() before init: the mode is known now
+    if state['_opted_in'] and optout.status() == consent.PENDING:  # optInTracking() before init: the mode is known now
         optout.write(False)
         tell_server(False)
     now = optout.status()
@@ -95,29 +96,41 @@ def keyed(options):
 
 
 def start():
-    """Opted in with options known: create the queue and adopt orphaned events."""
-    state['queue'] = queue.create(queue_deps(), [])
+    """Opted in with options known: create the queue; adopt orphaned events once the page is idle."""
+    state['_queue'] = queue.create(queue_deps(), [])
     window.addEventListener('storage', on_storage)
-    storage.claim_orphans(adopt)
+    if storage.hold_own_lock():  # at once: no other tab may take this tab's queue meanwhile
+        # In idle time (within 2 s); where there is no requestIdleCallback (Safari), setTimeout reads the
+        # options as a delay of 0.
+        (window.requestIdleCallback or setTimeout)(safe_claim, {'timeout': 2000})
+
+
+def claim():
+    """Idle time after start (not at load: reading storage is slow, issue 13), unless opted out since."""
+    if not optout.is_opted_out():
+        storage.claim_orphans(adopt)
+
+
+safe_claim = guard('claim', claim)
 
 
 def queue_deps():
     return {
-        'send': send_events, 'save': storage.save_queue, 'warn': warn, 'random': Math.random,
-        'set_timer': setTimeout.bind(window), 'clear_timer': clearTimeout.bind(window),
-        'allowed': lambda: not optout.is_opted_out(),
+        '_send': send_events, '_save': storage.save_queue, '_warn': warn, '_random': Math.random,
+        '_set_timer': setTimeout.bind(window), '_clear_timer': clearTimeout.bind(window),
+        '_allowed': lambda: not optout.is_opted_out(),
     }
 
 
 def adopt(persisted):
     """Events a closed tab (or this tab's previous page) left unsent: send them now."""
     for event in persisted:
-        queue.enqueue(state['queue'], event)
+        queue.enqueue(state['_queue'], event)
 
 
 def send_events(batch, keepalive, done):
     """One batch, in analytics-next's envelope: {batch, sentAt, writeKey}."""
-    options = state['options']
+    options = state['_options']
     body = {'batch': batch, 'sentAt': page.now_iso()}
     if options['writeKey'] != None:  # noqa: E711
         body['writeKey'] = options['writeKey']
@@ -134,47 +147,47 @@ def send_events(batch, keepalive, done):
 def record(fields):
     """Keep one call (its fields, time and page) for the drain."""
     call = {'fields': fields, 'time': page.now_iso(), 'page': page.context()}
-    if not state['checked']:  # the task's first call: read the cookie, and drain when the task ends
+    if not state['_checked']:  # the task's first call: read the cookie, and drain when the task ends
         now = optout.status()
         if now != consent.GRANTED:
             withhold(now, [call])
             return
         queueMicrotask(safe_drain)
-        state['checked'] = True
-    pending = state['pending']
+        state['_checked'] = True
+    pending = state['_pending']
     if len(pending) >= queue.MAX_QUEUED_EVENTS:  # a runaway loop, or no init: the oldest go, as in the queue
         pending.shift()
-        state['dropped'] += 1
+        state['_dropped'] += 1
     push(pending, call)
 
 
 def withhold(now, calls):
     """Not granted: nothing of the visitor's is kept, but while pending the calls wait in memory for an opt-in."""
-    held = state['held'].concat(state['pending'], calls) if now == consent.PENDING else []
+    held = state['_held'].concat(state['_pending'], calls) if now == consent.PENDING else []
     forget()
     while len(held) > MAX_HELD:
         held.shift()
-    state['held'] = held
+    state['_held'] = held
 
 
 def drain():
     """Turn the kept calls into queued events, after reading the opt-out again (once for all of them)."""
-    state['checked'] = False
-    calls = state['held'].concat(state['pending'])  # held while pending: they were made first
-    if len(calls) == 0 or state['options'] == None:  # noqa: E711 -- before init: kept until then
+    state['_checked'] = False
+    calls = state['_held'].concat(state['_pending'])  # held while pending: they were made first
+    if len(calls) == 0 or state['_options'] == None:  # noqa: E711 -- before init: kept until then
         return
     raw = cookies.raw_cookies()
     now = optout.status_in(raw)
     if now != consent.GRANTED:
         withhold(now, [])
         return
-    if state['queue'] == None:  # noqa: E711 -- opted in again since init
+    if state['_queue'] == None:  # noqa: E711 -- opted in again since init
         start()
-    state['pending'] = []
-    state['held'] = []
-    state['clean'] = False
-    state['queue']['dropped'] += state['dropped']  # the queue's one warning counts them with its own
-    state['dropped'] = 0
+    state['_pending'] = []
+    state['_held'] = []
+    state['_clean'] = False
+    state['_queue']['_dropped'] += state['_dropped']  # the queue's one warning counts them with its own
+    state['_dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
     for call in calls:  # each call carries the identity current where it stands among them
         fields = call['fields']
@@ -186,8 +199,8 @@ def drain():
             set_user_id(fields['userId'])
             ids['userId'] = fields['userId']
         event = events.build(fields, ids, page.environment(call['page']), call['time'], page.uuid(),
-                             state['options']['writeKey'])
-        queue.enqueue_checked(state['queue'], event)
+                             state['_options']['writeKey'])
+        queue.enqueue_checked(state['_queue'], event)
 
 
 safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning
@@ -271,11 +284,11 @@ def new_anonymous_id():
 
 def user_id():
     """The id identify() stored, read at each use for the same reason (in memory where storage throws)."""
-    return storage.read(storage.USER_ID_KEY) if storage.area() else state['user_id']
+    return storage.read(storage.USER_ID_KEY) if storage.area() else state['_user_id']
 
 
 def set_user_id(user):
-    state['user_id'] = user
+    state['_user_id'] = user
     if user == None:  # noqa: E711
         storage.erase(storage.USER_ID_KEY)
     else:
@@ -304,11 +317,11 @@ def on_storage(event):
     key = event.key
     if event.newValue != None or not key or not key.startsWith('xng.'):  # noqa: E711
         return
-    if key == storage.tab['key'] and state['queue'] != None:  # noqa: E711
-        queue.drop_all(state['queue'])
+    if key == storage.tab['key'] and state['_queue'] != None:  # noqa: E711
+        queue.drop_all(state['_queue'])
     now = optout.status()
     if now != consent.GRANTED:
-        state['clean'] = False
+        state['_clean'] = False
         withhold(now, [])
 
 
@@ -316,11 +329,11 @@ def flush():
     """A Promise resolved once every queued event has been handed to the network and answered."""
     def run(resolve):
         safe_drain()  # calls made in this task go too
-        if state['queue'] == None:  # noqa: E711 -- before init
+        if state['_queue'] == None:  # noqa: E711 -- before init
             resolve()
             return
         try:
-            queue.flush(state['queue'], resolve)
+            queue.flush(state['_queue'], resolve)
         except:  # noqa: E722 -- never a rejection in the page
             resolve()
     return __new__(Promise(run))
@@ -329,14 +342,14 @@ def flush():
 def flush_on_exit():
     """pagehide or hidden: hand what is queued to keepalive requests."""
     safe_drain()
-    if state['queue'] != None:  # noqa: E711
-        queue.flush_on_exit(state['queue'])
+    if state['_queue'] != None:  # noqa: E711
+        queue.flush_on_exit(state['_queue'])
 
 
 def leave():
     """pagehide: flush, and free this tab's queue for the next page."""
     flush_on_exit()
-    if state['queue'] != None and not optout.is_opted_out():  # noqa: E711
+    if state['_queue'] != None and not optout.is_opted_out():  # noqa: E711
         storage.release_queue()
 
 
@@ -348,9 +361,9 @@ def set_tracking_opt_out(opted_out):
     if not opted_out:  # this task's calls first, under the cookie as it is (page code may have set it)
         safe_drain()
     optout.write(opted_out)
-    state['opted_in'] = not opted_out
+    state['_opted_in'] = not opted_out
     if opted_out:
-        state['clean'] = False
+        state['_clean'] = False
         forget()
     tell_server(opted_out)
     if not opted_out:
@@ -365,22 +378,22 @@ def get_tracking_consent():
 def clear_tracking_consent():
     """Forget the decision (a consent manager's reset): both cookies go, back to the site's default."""
     optout.forget_choice()
-    state['opted_in'] = False
+    state['_opted_in'] = False
     now = optout.status()
     if now != consent.GRANTED:
-        state['clean'] = False
+        state['_clean'] = False
         withhold(now, [])
 
 
 def tell_server(opted_out):
     """With serverOptOut, the site's consent route also sets (or clears) the cookie by Set-Cookie."""
-    if state['options'] != None and uses_server():  # noqa: E711
+    if state['_options'] != None and uses_server():  # noqa: E711
         post_consent(opted_out, None)
 
 
 def consent_url(opted_out):
     """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
-    options = state['options']
+    options = state['_options']
     base = urls.safe_url(options['consentEndpoint']) or __new__(URL(options['endpoint'], location.href)).origin + '/api'
     if slice_of(base, -1, None) == '/':
         base = slice_of(base, 0, -1)
@@ -390,14 +403,14 @@ def consent_url(opted_out):
 def uses_server():
     """serverOptOut, where the server's Set-Cookie reaches this page's cookie: its host is this host, or lies
     within the cookieDomain. Elsewhere (another host, no cookieDomain) the script writes the cookie itself."""
-    if state['options']['serverOptOut'] != True or optout.cross_site():  # noqa: E712 -- no 'auto' probe there either
+    if state['_options']['serverOptOut'] != True or optout.cross_site():  # noqa: E712 -- no 'auto' probe there either
         return False
     host = __new__(URL(consent_url(True))).hostname
     return host == location.hostname or within(host, cookies.cookie_domain())
 
 
 def post_consent(opted_out, created):
-    return transport.post_consent(consent_url(opted_out), created, state['options']['optOutByDefault'] == True)  # noqa: E712
+    return transport.post_consent(consent_url(opted_out), created, state['_options']['optOutByDefault'] == True)  # noqa: E712
 
 
 def renew():
@@ -413,7 +426,7 @@ def renew():
         optout.refresh(cookies.jar)
         return
     opted_out = cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711 -- it wins: the opt-in is not renewed then
-    if not opted_out and not optout.mode['by_default']:
+    if not opted_out and not optout.mode['_by_default']:
         return
     value = cookies.read(consent.OPT_OUT_COOKIE if opted_out else consent.OPT_IN_COOKIE)
     if consent.needs_renewal_today(value, Date.now()):
@@ -429,18 +442,18 @@ today_jar = {'read': cookies.read, 'write': renew_today, 'remove': cookies.erase
 
 def forget():
     """Opted out: drop unsent events, timers and the SDK's identifiers (once, then nothing is touched)."""
-    state['pending'] = []
-    state['held'] = []
-    state['checked'] = False
-    state['dropped'] = 0
-    if state['queue'] != None:  # noqa: E711
-        queue.drop_all(state['queue'])
-    if state['clean']:
+    state['_pending'] = []
+    state['_held'] = []
+    state['_checked'] = False
+    state['_dropped'] = 0
+    if state['_queue'] != None:  # noqa: E711
+        queue.drop_all(state['_queue'])
+    if state['_clean']:
         return
-    state['user_id'] = None
+    state['_user_id'] = None
     if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
         cookies.erase(ANONYMOUS_ID_COOKIE)
     storage.forget_all()
     for hook in hooks['forget']:
         hook()
-    state['clean'] = True
+    state['_clean'] = True

@@ -54,9 +54,9 @@ class QueueHarness:
         self.is_allowed = True
         self.random_value = 0.5
         self.deps = {
-            'send': self._send, 'save': self._save, 'set_timer': self._set_timer,
-            'clear_timer': self._clear_timer, 'random': lambda: self.random_value,
-            'allowed': lambda: self.is_allowed, 'warn': self._warn,
+            '_send': self._send, '_save': self._save, '_set_timer': self._set_timer,
+            '_clear_timer': self._clear_timer, '_random': lambda: self.random_value,
+            '_allowed': lambda: self.is_allowed, '_warn': self._warn,
         }
 
     # --- the injected services -------------------------------------------------------------------

@@ -436,3 +436,14 @@ def test_the_shaken_real_runtime_patches_no_built_in(compiled):
 def test_prototype_methods_of_the_runtime_s_own_objects_are_not_enumerable():
     """Kept only for the runtime's own objects (never a built-in): still out of a for...in's way."""
     assert non_enumerable('Array.prototype.x = Array.prototype.y;') == "__method__ (Array.prototype, 'x', Array.prototype.y);"
+
+
+def test_compact_turns_lambdas_into_arrows_and_top_level_function_vars_into_declarations_keeping_lines():
+    from shake_runtime import compact
+    source = ("export var f = function (a) {\n\treturn g ((function __lambda__ (x) {\n\t\treturn [x, (function __lambda__ () {"
+              "\n\t\t\treturn '})';\n\t\t})];\n\t}));\n};\nvar h = function () {\n\tvar inner = function () {};\n};\n")
+    out = compact(source)
+    assert out.count('\n') == source.count('\n')  # Transcrypt's source maps are by line
+    assert '__lambda__' not in out and 'export function f (a) {' in out and 'function h () {' in out
+    assert '\tvar inner = function () {};' in out  # only the top level
+    assert "((x) => (\n\t\t[x, (() => (\n\t\t\t'})'\n\t\t))]\n\t))" in out

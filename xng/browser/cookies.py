@@ -10,7 +10,7 @@ from xng.core.site import within
 from xng.core.values import text
 
 PROBE_COOKIE = 'xng.domain-probe'
-settings = {'domain': None, 'auto': False}
+settings = {'_domain': None, '_auto': False}
 memory = {}  # name -> value, for cookies the browser would not keep
 
 
@@ -21,8 +21,8 @@ def valid_domain(cookie_domain):
 
 def configure(cookie_domain):
     """'auto' finds the registrable domain on first write; a valid domain is used as given."""
-    settings['auto'] = cookie_domain == 'auto'
-    settings['domain'] = cookie_domain if not settings['auto'] and cookie_domain else None
+    settings['_auto'] = cookie_domain == 'auto'
+    settings['_domain'] = cookie_domain if not settings['_auto'] and cookie_domain else None
 
 
 def raw_cookies():
@@ -81,10 +81,10 @@ def erase(name):
 
 
 def cookie_domain():
-    if settings['auto']:
-        settings['domain'] = find_root_domain()
-        settings['auto'] = False
-    return settings['domain']
+    if settings['_auto']:
+        settings['_domain'] = find_root_domain()
+        settings['_auto'] = False
+    return settings['_domain']
 
 
 def find_root_domain():

@@ -21,7 +21,7 @@ def watch(changed):
         key = location.pathname + location.search
         if key != last['key']:
             last['key'] = key
-            page.state['referrer'] = previous
+            page.state['_referrer'] = previous
             changed()
 
     on_change = guard('history', check)

@@ -4,14 +4,14 @@ from xng.core import consent
 from xng.core.site import within
 
 signals = {'gpc': False, 'dnt': False}
-mode = {'by_default': False}  # optOutByDefault: no choice yet counts as opted out ('pending')
+mode = {'_by_default': False}  # optOutByDefault: no choice yet counts as opted out ('pending')
 
 
 def configure(options):
     """Respect Global Privacy Control / Do Not Track only when the site asks (the default is opted in)."""
     signals['gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
     signals['dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
-    mode['by_default'] = options['optOutByDefault'] == True  # noqa: E712
+    mode['_by_default'] = options['optOutByDefault'] == True  # noqa: E712
 
 
 def signal_opt_out():
@@ -30,7 +30,7 @@ def status():
 
 def status_in(raw):
     """status() from a document.cookie string read in this same call (one read serves the call)."""
-    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), mode['by_default'])
+    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), mode['_by_default'])
 
 
 def cross_site():
@@ -47,7 +47,7 @@ def cross_site():
             for index in range(ancestors.length):
                 origin = __new__(URL(ancestors[index]))  # 'null' (a sandboxed ancestor) throws
                 host = origin.hostname
-                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.settings['domain']):
+                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.settings['_domain']):
                     return True
             return False
         frame = window  # no ancestorOrigins (Firefox): a cross-origin parent throws when read
@@ -70,7 +70,7 @@ def opted_out_in(raw):
 
 def write(opted_out):
     if not cross_site():  # no write in a frame under another site
-        consent.write_choice(cookies.jar, opted_out, Date.now(), mode['by_default'])
+        consent.write_choice(cookies.jar, opted_out, Date.now(), mode['_by_default'])
 
 
 def forget_choice():
@@ -83,5 +83,5 @@ def refresh(jar):
     if cross_site():
         return
     consent.refresh(jar, consent.OPT_OUT_COOKIE, Date.now())
-    if mode['by_default']:
+    if mode['_by_default']:
         consent.refresh(jar, consent.OPT_IN_COOKIE, Date.now())

@@ -1,23 +1,23 @@
 """What the page tells about itself (the page, the browser, the campaign), and fresh ids and times."""
 from xng.core.values import slice_of
 # The referrer of a single-page app's later views is its previous URL (history.py sets it), not document.referrer.
-state = {'referrer': None}
+state = {'_referrer': None}
 
 
 def context():
     """The page at the time of a call."""
     return {'url': location.href, 'path': location.pathname, 'search': location.search, 'title': document.title,
-            'referrer': state['referrer'] or document.referrer}
+            'referrer': state['_referrer'] or document.referrer}
 
 
 def environment(at):
     """The context of an event made on page `at`, as analytics-next's enrichment has it (library aside)."""
-    if state['timezone'] == None:  # noqa: E711 -- asked once (Intl is slow to ask); undefined, and left out, without Intl
+    if state['_timezone'] == None:  # noqa: E711 -- asked once (Intl is slow to ask); undefined, and left out, without Intl
         try:
-            state['timezone'] = Intl.DateTimeFormat().resolvedOptions().timeZone
+            state['_timezone'] = Intl.DateTimeFormat().resolvedOptions().timeZone
         except:  # noqa: E722
             pass
-    found = {'page': at, 'userAgent': navigator.userAgent, 'locale': navigator.language, 'timezone': state['timezone']}
+    found = {'page': at, 'userAgent': navigator.userAgent, 'locale': navigator.language, 'timezone': state['_timezone']}
     campaign = {}
     for pair in __new__(URLSearchParams(at['search'])):  # every utm_* parameter, utm_campaign as name, as analytics-next
         if pair[0].startsWith('utm_'):

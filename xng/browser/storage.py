@@ -85,7 +85,8 @@ def claim_orphans(adopt):
     frees it a moment later). The first tab granted it takes the queue and deletes it; any other tab
     waiting for it then finds nothing. A tab that stays open so also takes over the queue of a tab
     closed after it started. Where the Locks API is denied (a sandboxed frame) its promise rejects:
-    ignored, and storage is unreachable there anyway.
+    ignored, and storage is unreachable there anyway. This tab's own lock is taken first, at the queue's
+    start (hold_own_lock); the claim itself waits for idle time (xng/tracker.py).
     """
     locks = navigator.locks
     if not locks:
@@ -95,11 +96,22 @@ def claim_orphans(adopt):
                 take(key, adopt)
         return
     try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
-        locks.request(tab['key'], lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
         for key in queue_keys():
             wait_for(locks, key, adopt)
     except:  # noqa: E722
         pass
+
+
+def hold_own_lock():
+    """At the queue's start: hold the lock named after this tab's queue key for the tab's whole life (no
+    other tab takes the queue while this one lives). False where the Locks API throws: claim nothing then."""
+    locks = navigator.locks
+    try:
+        if locks:
+            locks.request(tab['key'], lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)
+        return True
+    except:  # noqa: E722
+        return False
 
 
 def wait_for(locks, key, adopt):

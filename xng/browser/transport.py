@@ -11,7 +11,7 @@ from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
 TEXT = 'text/plain;charset=UTF-8'
-consent = {'chain': Promise.resolve(True)}
+consent = {'_chain': Promise.resolve(True)}
 
 
 def post_batch(url, body, keepalive, done, authorization):
@@ -94,7 +94,7 @@ def post_consent(url, created, opt_out_by_default):
     opt-out with its original creation time.
     """
     if optout.cross_site():  # the decision is out of sight in a frame under another site: nothing leaves
-        return consent['chain']
+        return consent['_chain']
     body = to_json({'domain': cookies.cookie_domain() or None, 'created': consent_day(created),
                     'optOutByDefault': opt_out_by_default})
 
@@ -104,8 +104,8 @@ def post_consent(url, created, opt_out_by_default):
                            'referrerPolicy': 'no-referrer'}).then(lambda response: response.ok, lambda error: False)
 
     # One at a time, in order: the collector's last Set-Cookie must be the visitor's last choice.
-    consent['chain'] = consent['chain'].then(post)
-    return consent['chain']
+    consent['_chain'] = consent['_chain'].then(post)
+    return consent['_chain']
 
 
 def consent_day(created):

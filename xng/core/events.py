@@ -22,9 +22,9 @@ LIBRARY = {'name': 'xng', 'version': VERSION}
 
 
 def clean(value, max_string, ancestors, budget):
-    """A JSON-safe copy of `value`, or DROP; budget['left'] counts the values that may still be looked at."""
-    budget['left'] -= 1
-    if budget['left'] < 0:
+    """A JSON-safe copy of `value`, or DROP; budget['_left'] counts the values that may still be looked at."""
+    budget['_left'] -= 1
+    if budget['_left'] < 0:
         return DROP
     kind = type_of(value)
     if kind == 'string':
@@ -70,7 +70,7 @@ def clean_object(obj, max_string, ancestors, budget):
 
 
 def new_budget():
-    return {'left': MAX_VALUES}
+    return {'_left': MAX_VALUES}
 
 
 def clean_properties(value):

@@ -28,8 +28,8 @@ MAX_QUEUED_BYTES = 10000000  # 10,000 small events with their context (user agen
 
 def create(deps, restored):
     """A queue holding `restored` (events persisted by an earlier page), bounded."""
-    state = {'deps': deps, 'entries': [], 'bytes': 0, 'timer': None, 'busy': False, 'waiters': [], 'failures': 0,
-             'backoff': False, 'save_timer': None, 'dropped': 0, 'unstored': 0}
+    state = {'_deps': deps, '_entries': [], '_bytes': 0, 'timer': None, '_busy': False, '_waiters': [], '_failures': 0,
+             '_backoff': False, 'save_timer': None, '_dropped': 0, '_unstored': 0}
     for event in restored:
         add(state, event)
     bound(state)
@@ -38,14 +38,14 @@ def create(deps, restored):
 
 
 def add(state, event):
-    item = {'event': event, 'bytes': utf8_length(to_json(event))}
-    push(state['entries'], item)
-    state['bytes'] += item['bytes']
+    item = {'event': event, '_bytes': utf8_length(to_json(event))}
+    push(state['_entries'], item)
+    state['_bytes'] += item['_bytes']
 
 
 def enqueue(state, event):
     """Queue one event; it leaves at BATCH_SIZE events or after BATCH_DELAY_MS."""
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
     enqueue_checked(state, event)
@@ -56,7 +56,7 @@ def enqueue_checked(state, event):
     add(state, event)
     bound(state)
     save_soon(state)
-    if len(state['entries']) >= BATCH_SIZE and not state['backoff'] and not state['busy']:
+    if len(state['_entries']) >= BATCH_SIZE and not state['_backoff'] and not state['_busy']:
         flush(state, None)
     else:
         schedule(state, BATCH_DELAY_MS)
@@ -69,33 +69,33 @@ def schedule(state, delay_ms):
 def set_once(state, key, callback, delay_ms):
     """Start the timer state[key] unless it runs already."""
     if state[key] == None:  # noqa: E711
-        state[key] = state['deps']['set_timer'](callback, delay_ms)
+        state[key] = state['_deps']['_set_timer'](callback, delay_ms)
 
 
 def cancel(state, key):
     """Stop the timer state[key] if it runs."""
     if state[key] != None:  # noqa: E711
-        state['deps']['clear_timer'](state[key])
+        state['_deps']['_clear_timer'](state[key])
         state[key] = None
 
 
 def bound(state):
     """Drop the oldest events beyond MAX_QUEUED_EVENTS or MAX_QUEUED_BYTES, counting them for the next warning."""
-    entries = state['entries']
+    entries = state['_entries']
     dropped = 0
-    while len(entries) - dropped > MAX_QUEUED_EVENTS or state['bytes'] > MAX_QUEUED_BYTES:
-        state['bytes'] -= entries[dropped]['bytes']
+    while len(entries) - dropped > MAX_QUEUED_EVENTS or state['_bytes'] > MAX_QUEUED_BYTES:
+        state['_bytes'] -= entries[dropped]['_bytes']
         dropped += 1
     if dropped > 0:
-        state['entries'] = slice_of(entries, dropped, None)
-        state['dropped'] += dropped
+        state['_entries'] = slice_of(entries, dropped, None)
+        state['_dropped'] += dropped
 
 
 def report_dropped(state):
     """One warning with the count of events dropped since the last one (not one per event in a burst)."""
-    if state['dropped'] > 0:
-        state['deps']['warn']('queue full, oldest events dropped:', state['dropped'])
-        state['dropped'] = 0
+    if state['_dropped'] > 0:
+        state['_deps']['_warn']('queue full, oldest events dropped:', state['_dropped'])
+        state['_dropped'] = 0
 
 
 def save_soon(state):
@@ -105,25 +105,25 @@ def save_soon(state):
 
 def save(state):
     """Persist the unsent events now; while opted out, clear the store instead."""
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
     cancel(state, 'save_timer')
     report_dropped(state)
-    first = first_stored(state['entries'])
-    if first > 0 and state['unstored'] == 0:  # once as the store fills up, not at every save
-        state['deps']['warn']('store full, oldest events not kept:', first)
-    state['unstored'] = first
-    state['deps']['save'](events_of(slice_of(state['entries'], first, None)))
+    first = first_stored(state['_entries'])
+    if first > 0 and state['_unstored'] == 0:  # once as the store fills up, not at every save
+        state['_deps']['_warn']('store full, oldest events not kept:', first)
+    state['_unstored'] = first
+    state['_deps']['_save'](events_of(slice_of(state['_entries'], first, None)))
 
 
 def first_stored(entries):
     """Where the newest entries within MAX_EVENTS and MAX_STORED_BYTES begin."""
     first = len(entries)
     total = 0
-    while first > 0 and len(entries) - first < MAX_EVENTS and total + entries[first - 1]['bytes'] <= MAX_STORED_BYTES:
+    while first > 0 and len(entries) - first < MAX_EVENTS and total + entries[first - 1]['_bytes'] <= MAX_STORED_BYTES:
         first -= 1
-        total += entries[first]['bytes']
+        total += entries[first]['_bytes']
     return first
 
 
@@ -132,10 +132,10 @@ def take_batch(entries):
     batch = []
     size = 0
     for item in entries:
-        if len(batch) == BATCH_SIZE or len(batch) > 0 and size + item['bytes'] > MAX_BODY_BYTES:
+        if len(batch) == BATCH_SIZE or len(batch) > 0 and size + item['_bytes'] > MAX_BODY_BYTES:
             break
         push(batch, item)
-        size += item['bytes'] + 1
+        size += item['_bytes'] + 1
     return batch
 
 
@@ -149,55 +149,55 @@ def events_of(batch):
 def flush(state, done):
     """Send what is queued, a batch at a time; done() once every batch got its answer (or a retry is set)."""
     if done != None:  # noqa: E711
-        push(state['waiters'], done)
-    if not state['deps']['allowed']():
+        push(state['_waiters'], done)
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
-    if state['busy']:
+    if state['_busy']:
         return
-    if state['backoff']:  # the collector asked us to wait (Retry-After, backoff): the retry timer sends
+    if state['_backoff']:  # the collector asked us to wait (Retry-After, backoff): the retry timer sends
         settle(state)
         return
     cancel(state, 'timer')
-    if len(state['entries']) == 0:
+    if len(state['_entries']) == 0:
         settle(state)
         return
-    send(state, take_batch(state['entries']), False)
+    send(state, take_batch(state['_entries']), False)
 
 
 def retry(state):
     """The backoff is over: try again (and save, so the store shows this tab still owns its events)."""
     state['timer'] = None
-    state['backoff'] = False
+    state['_backoff'] = False
     save_soon(state)
     flush(state, None)
 
 
 def send(state, batch, keepalive):
     if not keepalive:
-        state['busy'] = True
-    state['deps']['send'](events_of(batch), keepalive, lambda status, retry_after: answered(state, batch, keepalive, status, retry_after))
+        state['_busy'] = True
+    state['_deps']['_send'](events_of(batch), keepalive, lambda status, retry_after: answered(state, batch, keepalive, status, retry_after))
 
 
 def answered(state, batch, keepalive, status, retry_after):
     if not keepalive:
-        state['busy'] = False
+        state['_busy'] = False
     if status == None:  # noqa: E711 -- the gate refused: the visitor opted out meanwhile
         drop_all(state)
     elif status >= 200 and status < 300:
-        state['failures'] = 0
+        state['_failures'] = 0
         acknowledge(state, batch)
         if not keepalive:
             flush(state, None)
     elif is_retryable(status):
         if not keepalive:  # an exit request failing says little about the collector: no longer backoff
-            state['failures'] += 1
+            state['_failures'] += 1
             cancel(state, 'timer')
-            state['backoff'] = True
-            set_once(state, 'timer', lambda: retry(state), retry_delay(state['failures'], retry_after, state['deps']['random']))
+            state['_backoff'] = True
+            set_once(state, 'timer', lambda: retry(state), retry_delay(state['_failures'], retry_after, state['_deps']['_random']))
             settle(state)
     else:
-        state['deps']['warn']('the collector refused a batch with HTTP ' + text(status) + '; events dropped:', len(batch))
+        state['_deps']['_warn']('the collector refused a batch with HTTP ' + text(status) + '; events dropped:', len(batch))
         acknowledge(state, batch)
         if not keepalive:
             flush(state, None)
@@ -206,13 +206,13 @@ def answered(state, batch, keepalive, status, retry_after):
 def acknowledge(state, batch):
     kept = []
     left = len(batch)  # once all are found, the rest is kept without looking: a long queue stays linear
-    for item in state['entries']:
+    for item in state['_entries']:
         if left > 0 and contains_same(batch, item):
             left -= 1
-            state['bytes'] -= item['bytes']
+            state['_bytes'] -= item['_bytes']
         else:
             push(kept, item)
-    state['entries'] = kept
+    state['_entries'] = kept
     # The store is rewritten when the queue empties or the page goes, not after every answer: that made
     # a burst quadratic. Until then it may still hold delivered events; should the page die first, the
     # next page sends them again and the collector keeps the first copy (same messageId).
@@ -221,8 +221,8 @@ def acknowledge(state, batch):
 
 
 def settle(state):
-    waiters = state['waiters']
-    state['waiters'] = []
+    waiters = state['_waiters']
+    state['_waiters'] = []
     for waiter in waiters:
         waiter()
 
@@ -232,13 +232,13 @@ def drop_all(state):
     cancel(state, 'timer')
     pending = state['save_timer'] != None  # noqa: E711 -- the store may still hold what a pending save would change
     cancel(state, 'save_timer')
-    if len(state['entries']) > 0 or pending:
-        state['entries'] = []
-        state['bytes'] = 0
-        state['unstored'] = 0
-        state['deps']['save']([])
-    state['failures'] = 0
-    state['backoff'] = False
+    if len(state['_entries']) > 0 or pending:
+        state['_entries'] = []
+        state['_bytes'] = 0
+        state['_unstored'] = 0
+        state['_deps']['_save']([])
+    state['_failures'] = 0
+    state['_backoff'] = False
     settle(state)
 
 
@@ -248,23 +248,23 @@ def flush_on_exit(state):
     The events stay persisted until a 2xx answer removes them: if the page dies first, the next
     page sends them again and the collector keeps the first copy (same messageId).
     """
-    if not state['deps']['allowed']():
+    if not state['_deps']['_allowed']():
         drop_all(state)
         return
-    if not state['backoff']:  # a pending retry keeps its timer: it is the one that resumes sending
+    if not state['_backoff']:  # a pending retry keeps its timer: it is the one that resumes sending
         cancel(state, 'timer')
     save(state)  # the page may be going: a save timer may never fire, and the store may hold delivered events
-    rest = state['entries']
+    rest = state['_entries']
     budget = MAX_BODY_BYTES  # browsers allow 64 KB of keepalive bodies in flight per page: the rest waits in storage
     while len(rest) > 0:
         batch = take_batch(rest)
         size = 0
         for item in batch:
-            size += item['bytes']
+            size += item['_bytes']
         if size > budget:
             break
         budget -= size
         rest = slice_of(rest, len(batch), None)
         send(state, batch, True)
-    if len(state['entries']) > 0:
+    if len(state['_entries']) > 0:
         schedule(state, BATCH_DELAY_MS)

@@ -103,11 +103,13 @@ def from_json(raw):
 
 
 # One for the page's life; it counts a lone surrogate as U+FFFD, as fetch sends it (None under CPython).
-ENCODER = __pragma__('js', '/* @__PURE__ */ new TextEncoder()')  # pure: a bundle that never encodes drops it
+codec = {'_encoder': None}  # the TextEncoder, made at the first event (not at load: issue 13)
 
 
 def utf8_length(raw):
-    return ENCODER.encode(raw).length
+    if not codec['_encoder']:
+        codec['_encoder'] = __new__(TextEncoder())
+    return codec['_encoder'].encode(raw).length
 
 
 def json_form(value):
@@ -123,11 +125,11 @@ def describe(value):
     A replacer alone does not bound JSON.stringify (it still visits every index of a 5,000,000-item
     array): long arrays and strings are cut before they are walked, and at most 50 values are shown.
     """
-    seen = {'count': 0}
+    seen = {'_count': 0}
 
     def limited(key, item):
-        seen['count'] += 1
-        if seen['count'] > 50:  # a huge or deeply shared object: stop walking it
+        seen['_count'] += 1
+        if seen['_count'] > 50:  # a huge or deeply shared object: stop walking it
             return None
         return slice_of(item, 0, 80) if is_array(item) and len(item) > 80 or type_of(item) == 'string' else item
 
