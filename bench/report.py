@@ -80,7 +80,8 @@ def _print_split(entries, settings):
         return
     floor = entries.get('floor', {})
     print()
-    print('evaluation split, median of %d traced fresh pages each (bench/trace.py), main-thread CPU ms: inline as '
+    print('evaluation split, median of %d samples of two traced fresh pages (bench/trace.py), main-thread CPU ms: '
+          'inline as '
           'eval ms (compile = v8.compile: parse and top-level bytecode; run = v8.run: top-level code with the '
           'lazy compiles of what it calls), and by <script src> (Chromium compiles it off the main thread while '
           'it downloads; "streamed": share of pages where it did)' % settings['split_pages'])

@@ -391,9 +391,10 @@ def consent_url(opted_out):
 def uses_server():
     """serverOptOut, where the server's Set-Cookie reaches this page's cookie: its host is this host, or lies
     within the cookieDomain. Elsewhere (another host, no cookieDomain) the script writes the cookie itself."""
+    if state['_options']['serverOptOut'] != True or optout.cross_site():  # noqa: E712 -- no 'auto' probe there either
+        return False
     host = __new__(URL(consent_url(True))).hostname
-    return state['_options']['serverOptOut'] == True and (  # noqa: E712
-        host == location.hostname or within(host, cookies.cookie_domain()))
+    return host == location.hostname or within(host, cookies.cookie_domain())
 
 
 def post_consent(opted_out, created):

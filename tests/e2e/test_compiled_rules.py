@@ -12,7 +12,7 @@ from xng.core import consent, values
 
 from support import page_html, serve
 
-STAGE = Path(__file__).resolve().parents[2] / 'build' / 'stage'  # the compiled modules esbuild bundles
+STAGE = Path(__file__).resolve().parents[2] / 'build' / 'stage' / 'full'  # the compiled modules of xng.min.js
 NOW_MS = 1764547200000 + 12345678  # 2025-12-01, a few hours in
 DAY_MS = 86400000
 TODAY = NOW_MS - NOW_MS % DAY_MS
@@ -57,6 +57,18 @@ COMPILED = """async ([values, names, now]) => {
 }"""
 
 
+def serve_stage(context):
+    """/t/stage/NAME.js: the compiled module NAME from the build's stage (a missing one is a 404, not a hang)."""
+    def fulfill(route):
+        module = STAGE / route.request.url.rsplit('/', 1)[1]
+        if module.is_file():
+            route.fulfill(path=module, content_type='text/javascript')
+        else:
+            route.fulfill(status=404, body='no ' + module.name)
+    assert (STAGE / 'xng.core.consent.js').is_file(), 'no compiled consent module in %s' % STAGE
+    context.route('**/t/stage/*.js', fulfill)
+
+
 def guarded(function, *args):
     """function(*args), or what it raised: the compiled code never raises on a string, so that is a difference too."""
     try:
@@ -91,8 +103,7 @@ def cpython_answers(value):
 
 
 def test_compiled_and_cpython_consent_rules_agree_on_every_value(context, page, base_url):
-    context.route('**/t/stage/*.js', lambda route: route.fulfill(
-        path=STAGE / route.request.url.rsplit('/', 1)[1], content_type='text/javascript'))
+    serve_stage(context)
     serve(context, base_url + '/t/rules.html', page_html(stub=False, library=None))
     page.goto(base_url + '/t/rules.html')
     compiled = page.evaluate(COMPILED, [VALUES, NAMES, NOW_MS])
@@ -112,8 +123,7 @@ def test_compiled_and_cpython_consent_rules_agree_on_every_value(context, page, 
 def test_values_the_sdk_did_not_write_are_foreign_in_the_compiled_rules(context, page, base_url):
     """Page code's '1', a consent manager's '1500000000000-cmp', values a lenient parseInt would take for a
     creation time: none is the SDK's, so none is renewed or deleted as too old."""
-    context.route('**/t/stage/*.js', lambda route: route.fulfill(
-        path=STAGE / route.request.url.rsplit('/', 1)[1], content_type='text/javascript'))
+    serve_stage(context)
     serve(context, base_url + '/t/rules.html', page_html(stub=False, library=None))
     page.goto(base_url + '/t/rules.html')
     foreign = ['1', '0', '42', 'yes', '1499999999999', '1500000000000-cmp', '1500000000000-c', '1764460800000x',

@@ -75,12 +75,15 @@ def test_a_frame_under_another_site_tracks_nothing(context, page, base_url, coll
     assert collector.events() == []
 
 
-def test_a_frame_under_a_named_host_of_another_site_tracks_nothing(context, page, base_url, collector, log):
+@pytest.mark.parametrize('cookie_domain', ['xng.test', 'auto'])
+def test_a_frame_under_a_named_host_of_another_site_tracks_nothing(context, page, base_url, collector, log,
+                                                                   cookie_domain):
+    """With serverOptOut too: no consent request, no renewal, and no trial write for 'auto'."""
     context.add_init_script(COUNT_SIDE_EFFECTS)
     frame = framed(context, page, 'http://other.test:%d' % urlsplit(base_url).port, origin(base_url, 'shop.xng.test'),
-                   cookie_domain='xng.test')
+                   cookie_domain=cookie_domain + "', serverOptOut: true, consentEndpoint: 'http://collect.xng.test/c")
     assert frame.evaluate('xng.isTrackingOptOut()') is True
-    frame.evaluate('xng.flush()')
+    frame.evaluate('xng.optOutTracking(); xng.optInTracking(); xng.flush()')
     assert frame.evaluate('window.__effects') == {'timers': 0, 'storage': 0, 'cookies': []}
     settle(page)
     assert [r.url for r in log.requests if '/api/' in r.url] == [] and collector.events() == []
