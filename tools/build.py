@@ -48,10 +48,24 @@ def run(*args):
 MANGLE = ['--mangle-props=^_[a-z]', '--mangle-quoted', '--reserve-props=^_xng$']
 
 
+TERSER = ROOT / 'node_modules' / '.bin' / 'terser'
+# A second pass over esbuild's minified IIFE: terser's compressor (three passes, the bundle's own scope
+# mangled) takes about 3% more off the gzipped classic scripts, which the size budgets need. The source
+# map is chained, so it still leads to the .py files.
+TERSER_ARGS = ['--ecma', '2020', '--compress', 'passes=3,toplevel=true,hoist_funs=true', '--mangle', 'toplevel=true']
+
+
+def terse(path, map_url):
+    """Rewrite the minified script at `path` through terser, chaining its source map (`path`.map)."""
+    run(TERSER, path, *TERSER_ARGS, '--source-map', "content='%s.map',url='%s'" % (path, map_url), '-o', path)
+
+
 def bundle(entry, outfile, minify):
     args = [ESBUILD, entry, '--bundle', '--format=iife', '--target=es2020', '--sourcemap',
             '--legal-comments=none', '--log-level=warning', '--outfile=%s' % outfile]
     run(*(args + ['--minify'] + MANGLE if minify else args))
+    if minify:
+        terse(outfile, outfile.name + '.map')
 
 
 def bundle_esm(stage):

@@ -70,7 +70,7 @@ def replay(api, calls):
             guard('setTrackingOptOut', tracker.tell_server)(call[1][0])
             continue
         if not has_key(api, call[0]) or type_of(api[call[0]]) != 'function':
-            warn('unknown queued method, skipped:', call[0])
+            warn('unknown method:', call[0])
             continue
         args = call[1]
         result = api[call[0]](args[0], args[1], args[2])  # three: page(category, name, properties)
@@ -84,10 +84,10 @@ def install(api, wire):
     if stub and not Object.getOwnPropertyDescriptor(window, 'xng'):  # a named element (<div id="xng">): no global
         stub = None
     if stub and stub.loaded == True:  # noqa: E712
-        warn('loaded twice; this copy stays idle:', VERSION)
+        warn('loaded twice, idle:', VERSION)
         return
     if stub and not stub._xng and not is_array(stub.q):  # another script's window.xng (q: a stub before the brand)
-        warn('window.xng belongs to another script; xng is not installed:', VERSION)
+        warn("window.xng is another script's; not installed:", VERSION)
         return
     if stub and stub.memoryOptOut == True:  # noqa: E712 -- the stub could not write the cookie (sandboxed frame)
         cookies.memory[OPT_OUT_COOKIE] = '1'

@@ -53,7 +53,7 @@ def decide(opted_out):
 def set_opt_out(opted_out):
     if type_of(opted_out) != 'boolean':
         try:
-            console.warn('[xng] xng.setTrackingOptOut: not a boolean, unchanged:', opted_out)
+            console.warn('[xng] xng.setTrackingOptOut: not a boolean:', opted_out)
         except:  # noqa: E722
             pass
         return

@@ -344,7 +344,7 @@ def leave():
 def set_tracking_opt_out(opted_out):
     """true writes the opt-out cookie and forgets everything; false deletes it."""
     if type_of(opted_out) != 'boolean':
-        warn('xng.setTrackingOptOut: not a boolean, unchanged:', opted_out)
+        warn('xng.setTrackingOptOut: not a boolean:', opted_out)
         return
     if not opted_out:  # this task's calls first, under the cookie as it is (page code may have set it)
         safe_drain()

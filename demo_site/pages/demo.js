@@ -16,7 +16,8 @@
     });
   }
   // The consent-manager page sets xng up itself, opted out by default until the visitor decides (consent.js).
-  if (document.body.classList.contains('page-consent')) return;
-  xng.init({endpoint: '/api/batch', apiKey: 'demo-key', messagesEndpoint: '/api/messages', pollInterval: 10000});
+  // (It may run in <head>, before there is a body.)
+  if (document.body && document.body.classList.contains('page-consent')) return;
+  xng.init({endpoint: '/api/batch', writeKey: 'demo-key', messagesEndpoint: '/api/messages', pollInterval: 10000});
   xng.page();
 })();

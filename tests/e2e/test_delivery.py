@@ -694,7 +694,7 @@ def test_init_with_an_option_whose_getter_throws_then_a_valid_init(context, page
         }""", option)
         assert outcome == 'flushed', option
         bodies = [body for body in log.batches() if body['batch'][0].get('properties', {}).get('option') == option]
-        assert bodies and bodies[0].get('apiKey') == 'valid-init', option
+        assert bodies and bodies[0].get('writeKey') == 'valid-init', option
         no_problems(page)
 
 

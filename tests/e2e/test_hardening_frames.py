@@ -95,7 +95,7 @@ def test_a_same_site_frame_tracks_as_today(context, page, base_url, collector, h
     frame = framed(context, page, origin(base_url, top_host), origin(base_url, frame_host), cookie_domain=cookie_domain)
     assert frame.evaluate('xng.isTrackingOptOut()') is False
     frame.evaluate('xng.flush()')
-    events = collector.wait_for(['Viewed Page', 'In A Frame'])
+    events = collector.wait_for([None, 'In A Frame'])  # None: the page event has no event name
     assert [e['type'] for e in events] == ['page', 'track', 'identify']
     # An opt-out in the same-site frame is the site's own: it holds for the top page too.
     frame.evaluate('xng.optOutTracking()')

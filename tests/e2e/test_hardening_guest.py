@@ -64,7 +64,7 @@ def test_xng_loads_and_sends_on_a_page_with_frozen_or_patched_built_ins(context,
         xng.identify('guest-1', properties);
         return xng.flush();
     }""", json.dumps(TRICKY))
-    events = collector.wait_for(['Viewed Page', 'On A Hostile Page'])
+    events = collector.wait_for([None, 'On A Hostile Page'])  # None: the page event has no event name
     assert [e['type'] for e in events] == ['page', 'track', 'identify']
     for event in events:
         kept = event['traits'] if event['type'] == 'identify' else event['properties']

@@ -197,7 +197,7 @@ def answered(state, batch, keepalive, status, retry_after):
             set_once(state, 'timer', lambda: retry(state), retry_delay(state['_failures'], retry_after, state['_deps']['_random']))
             settle(state)
     else:
-        state['_deps']['_warn']('the collector refused a batch with HTTP ' + text(status) + '; events dropped:', len(batch))
+        state['_deps']['_warn']('batch refused, HTTP ' + text(status) + ', events dropped:', len(batch))
         acknowledge(state, batch)
         if not keepalive:
             flush(state, None)

@@ -162,7 +162,7 @@ def guard(method_name, method):
         try:
             return method(first, second, third)
         except:  # noqa: E722 -- native JS errors included
-            warn('failed; the page is unaffected:', 'xng.' + method_name)
+            warn('failed:', 'xng.' + method_name)
     return call
 
 
