@@ -57,7 +57,7 @@ TERSER_ARGS = ['--ecma', '2020', '--compress', 'passes=3,toplevel=true,hoist_fun
 
 def terse(path, map_url):
     """Rewrite the minified script at `path` through terser, chaining its source map (`path`.map)."""
-    run(TERSER, path, *TERSER_ARGS, '--source-map', "content='%s.map',url='%s'" % (path, map_url), '-o', path)
+    run(TERSER, path, *TERSER_ARGS, '--source-map', "content='%s.map',url='%s',includeSources" % (path, map_url), '-o', path)
 
 
 def bundle(entry, outfile, minify):
