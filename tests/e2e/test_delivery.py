@@ -157,7 +157,9 @@ def test_503_burst_every_event_arrives_once_and_retry_after_is_honoured(context,
         page.clock.run_for(999)
         assert attempts(page) == attempt
         page.clock.run_for(ceiling - 999)
-        assert attempts(page) == attempt + 1
+        # The retry has left (exactly one: the next round, or the total below, counts them). After the 4th,
+        # a success, the second batch may already have followed while the clock ran.
+        assert attempts(page) >= attempt + 1
     page.evaluate('xng.flush()')  # the clock stands still: the second batch follows the success at once
     wait_stored(collector, '503', expected)
     assert attempts(page) == 5
