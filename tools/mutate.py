@@ -42,7 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS_DIR = ROOT / 'tests' / 'mutants'
-LINKED = ['.venv', 'node_modules']
+LINKED = ['.venv', 'node_modules', 'bench/node_modules']  # bench's: the analytics-next side-by-side test
 FIELDS = ('id', 'rule', 'file', 'function', 'find', 'replace', 'tests')
 
 
@@ -145,7 +145,9 @@ class Scratch:
             (self.dir / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, self.dir / relative)
         for name in LINKED:
-            (self.dir / name).symlink_to((ROOT / name).resolve())
+            if (ROOT / name).exists():
+                (self.dir / name).parent.mkdir(parents=True, exist_ok=True)
+                (self.dir / name).symlink_to((ROOT / name).resolve())
         self.python = str(self.dir / '.venv' / 'bin' / 'python')
         self.built_clean = False
 

@@ -12,6 +12,23 @@ import urllib.request
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
               "img-src 'self' data:; object-src 'none'; base-uri 'none'")
 DEADLINE_S = 10
+# Every timer, storage write and cookie write the page's scripts make (add_init_script): `window.__effects`.
+COUNT_SIDE_EFFECTS = """
+    window.__effects = {timers: 0, storage: 0, cookies: []};
+    for (const name of ['setTimeout', 'setInterval']) {
+        const original = window[name];
+        window[name] = function () { window.__effects.timers++; return original.apply(this, arguments); };
+    }
+    for (const name of ['setItem', 'removeItem', 'clear']) {
+        const original = Storage.prototype[name];
+        Storage.prototype[name] = function () { window.__effects.storage++; return original.apply(this, arguments); };
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    Object.defineProperty(Document.prototype, 'cookie', {
+        get() { return descriptor.get.call(this); },
+        set(value) { window.__effects.cookies.push(value.split('=')[0]); descriptor.set.call(this, value); },
+    });
+"""
 
 
 def wait_until(condition, what, timeout=DEADLINE_S, interval=0.05):

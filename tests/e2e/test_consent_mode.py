@@ -2,29 +2,12 @@
 an opt-in replays them, the opt-in cookie, getTrackingConsent() and clearTrackingConsent()."""
 import time
 
-from support import cookie, page_html, serve, settle, wait_until
+from support import COUNT_SIDE_EFFECTS, cookie, page_html, serve, settle, wait_until
 
 OUT = 'xng.tracking-opt-out'
 IN = 'xng.tracking-opt-in'
 DAY_MS = 86400000
 INIT = "xng.init({endpoint: '/api/batch', optOutByDefault: true})"
-# Every timer, storage write and cookie write the page's scripts make, counted from the first line.
-COUNT_SIDE_EFFECTS = """
-    window.__effects = {timers: 0, storage: 0, cookies: []};
-    for (const name of ['setTimeout', 'setInterval']) {
-        const original = window[name];
-        window[name] = function () { window.__effects.timers++; return original.apply(this, arguments); };
-    }
-    for (const name of ['setItem', 'removeItem', 'clear']) {
-        const original = Storage.prototype[name];
-        Storage.prototype[name] = function () { window.__effects.storage++; return original.apply(this, arguments); };
-    }
-    const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
-    Object.defineProperty(Document.prototype, 'cookie', {
-        get() { return descriptor.get.call(this); },
-        set(value) { window.__effects.cookies.push(value.split('=')[0]); descriptor.set.call(this, value); },
-    });
-"""
 
 
 def open_page(context, page, base_url, path='/t/consent.html', stub=True):

@@ -9,27 +9,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from support import page_html, serve, settle, wait_until
+from support import COUNT_SIDE_EFFECTS, page_html, serve, settle, wait_until
 
 NAME = 'xng.tracking-opt-out'
 FRAME = '/t/framed.html'
-# In every frame: timers, storage writes and cookie writes made by anything on the page, counted.
-COUNT_SIDE_EFFECTS = """
-    window.__effects = {timers: 0, storage: 0, cookies: []};
-    for (const name of ['setTimeout', 'setInterval']) {
-        const original = window[name];
-        window[name] = function () { window.__effects.timers++; return original.apply(this, arguments); };
-    }
-    for (const name of ['setItem', 'removeItem', 'clear']) {
-        const original = Storage.prototype[name];
-        Storage.prototype[name] = function () { window.__effects.storage++; return original.apply(this, arguments); };
-    }
-    const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
-    Object.defineProperty(Document.prototype, 'cookie', {
-        get() { return descriptor.get.call(this); },
-        set(value) { window.__effects.cookies.push(value.split('=')[0]); descriptor.set.call(this, value); },
-    });
-"""
 CALLS = ("xng.init({endpoint: '/api/batch', messagesEndpoint: '/api/messages', pollInterval: 500%s});"
          "xng.page(); xng.track('In A Frame'); xng.identify('framed-user', {plan: 'x'});")
 

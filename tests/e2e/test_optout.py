@@ -1,7 +1,7 @@
 """The opt-out rules of issue 2, each against the browser's request log and the collector's store."""
 import time
 
-from support import cookie, page_html, serve, settle, wait_until
+from support import COUNT_SIDE_EFFECTS, cookie, page_html, serve, settle, wait_until
 
 NAME = 'xng.tracking-opt-out'
 INIT = "xng.init({endpoint: '/api/batch', apiKey: 'test-key'})"
@@ -203,22 +203,6 @@ def wait_for_batch_or_fail(collector, name):
     return wait_until(lambda: collector.named(name), name + ' at the collector')
 
 
-COUNT_SIDE_EFFECTS = """
-    window.__effects = {timers: 0, storage: 0, cookies: []};
-    for (const name of ['setTimeout', 'setInterval']) {
-        const original = window[name];
-        window[name] = function () { window.__effects.timers++; return original.apply(this, arguments); };
-    }
-    for (const name of ['setItem', 'removeItem', 'clear']) {
-        const original = Storage.prototype[name];
-        Storage.prototype[name] = function () { window.__effects.storage++; return original.apply(this, arguments); };
-    }
-    const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
-    Object.defineProperty(Document.prototype, 'cookie', {
-        get() { return descriptor.get.call(this); },
-        set(value) { window.__effects.cookies.push(value.split('=')[0]); descriptor.set.call(this, value); },
-    });
-"""
 
 
 def test_opted_out_calls_start_no_timer_and_write_nothing(context, page, base_url, collector, log):
