@@ -29,7 +29,7 @@ OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain
 # Keys with a leading underscore are private to xng: the minified builds shorten them (tools/build.py).
 state = {'_options': None, '_queue': None, '_pending': [], '_held': [], '_user_id': None, '_clean': False,
          '_checked': False, '_dropped': 0, '_opted_in': False}
-hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
+hooks = {'_init': [], '_sent': [], '_forget': []}  # the channels' hooks: options known, batch delivered, opted out
 
 
 def init(options):
@@ -53,7 +53,7 @@ def init(options):
         warn('xng.init: bad writeKey/authorization/trackPageViews:', options)
         return False
     if state['_options'] != None:  # noqa: E711
-        warn('xng.init: already done; ignored:', options)
+        warn('xng.init: twice, ignored:', options)
         return False
     state['_options'] = options
     cookies.configure(domain)
@@ -68,7 +68,7 @@ def init(options):
     else:
         start()
         drain()  # the calls made before init
-    for hook in hooks['init']:
+    for hook in hooks['_init']:
         hook(options)
     if views == 'history':  # a same-document navigation to another path or query: a page view
         history.watch(page_view)
@@ -126,7 +126,7 @@ def send_events(batch, keepalive, done):
     def answered(status, retry_after):
         done(status, retry_after)
         if status != None and status >= 200 and status < 300:  # noqa: E711
-            for hook in hooks['sent']:
+            for hook in hooks['_sent']:
                 hook()
 
     transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
@@ -134,7 +134,7 @@ def send_events(batch, keepalive, done):
 
 def record(fields):
     """Keep one call (its fields, time and page) for the drain."""
-    call = {'fields': fields, 'time': page.now_iso(), 'page': page.context()}
+    call = {'_fields': fields, '_time': page.now_iso(), '_page': page.context()}
     if not state['_checked']:  # the task's first call: read the cookie, and drain when the task ends
         now = optout.status()
         if now != consent.GRANTED:
@@ -178,7 +178,7 @@ def drain():
     state['_dropped'] = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
     for call in calls:  # each call carries the identity current where it stands among them
-        fields = call['fields']
+        fields = call['_fields']
         if fields['type'] == 'reset':  # logout: no user, a new anonymous id, for the calls after it
             set_user_id(None)
             ids = {'anonymousId': new_anonymous_id(), 'userId': None}
@@ -186,7 +186,7 @@ def drain():
         if fields['type'] == 'identify':  # it and later events carry the new id
             set_user_id(fields['userId'])
             ids['userId'] = fields['userId']
-        event = events.build(fields, ids, page.environment(call['page']), call['time'], page.uuid(),
+        event = events.build(fields, ids, page.environment(call['_page']), call['_time'], page.uuid(),
                              state['_options']['writeKey'])
         queue.enqueue_checked(state['_queue'], event)
 
@@ -204,7 +204,7 @@ def page_view(category, name, properties):
         properties = name
         name = None
     if not (is_text(category) and is_text(name)) or properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: bad arguments, not sent:', [category, name, properties])
+        warn('xng.page: bad arguments:', [category, name, properties])
         return
     record(events.page_fields(category, name, properties, page.context()))
 
@@ -215,7 +215,7 @@ def is_text(value):
 
 def track(event_name, properties):
     if type_of(event_name) != 'string' or event_name == '':
-        warn('xng.track: bad event name, not sent:', event_name)
+        warn('xng.track: bad event name:', event_name)
         return
     if properties != None and not is_object(properties):  # noqa: E711
         warn('xng.track: bad properties, dropped:', properties)
@@ -254,7 +254,7 @@ def id_of(method, value):
     if type_of(value) == 'number' and isFinite(value):
         value = String(value)
     if type_of(value) != 'string' or value == '' or len(value) > MAX_USER_ID:
-        warn('xng.' + method + ': bad id, not sent:', value)
+        warn('xng.' + method + ': bad id:', value)
         return None
     return value
 
@@ -358,11 +358,6 @@ def set_tracking_opt_out(opted_out):
         safe_drain()  # the calls held while consent was pending, in the order they were made
 
 
-def get_tracking_consent():
-    """'granted', 'denied' or 'pending' (optOutByDefault and no choice yet)."""
-    return optout.status()
-
-
 def clear_tracking_consent():
     """Forget the decision (a consent manager's reset): both cookies go, back to the site's default."""
     optout.forget_choice()
@@ -442,6 +437,6 @@ def forget():
     if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
         cookies.erase(ANONYMOUS_ID_COOKIE)
     storage.forget_all()
-    for hook in hooks['forget']:
+    for hook in hooks['_forget']:
         hook()
     state['_clean'] = True

@@ -3,22 +3,22 @@ from xng.browser import cookies
 from xng.core import consent
 from xng.core.site import within
 
-signals = {'gpc': False, 'dnt': False}
+signals = {'_gpc': False, '_dnt': False}
 mode = {'_by_default': False}  # optOutByDefault: no choice yet counts as opted out ('pending')
 
 
 def configure(options):
     """Respect Global Privacy Control / Do Not Track only when the site asks (the default is opted in)."""
-    signals['gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
-    signals['dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
+    signals['_gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
+    signals['_dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
     mode['_by_default'] = options['optOutByDefault'] == True  # noqa: E712
 
 
 def signal_opt_out():
     try:
-        if signals['gpc'] and navigator.globalPrivacyControl == True:  # noqa: E712
+        if signals['_gpc'] and navigator.globalPrivacyControl == True:  # noqa: E712
             return True
-        return signals['dnt'] and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
+        return signals['_dnt'] and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
     except:  # noqa: E722
         return False
 

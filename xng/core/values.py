@@ -148,6 +148,11 @@ def blank():
     return Object.create(None)
 
 
+def merge(target, source):
+    """Object.assign: `source`'s own keys copied into `target`, which is returned."""
+    return Object.assign(target, source)
+
+
 DOMAIN_NAME = __pragma__('js', '/^[a-z0-9-]+(\\.[a-z0-9-]+)+$/')
 
 
@@ -300,6 +305,11 @@ def json_form(value):  # noqa: F811
 
 def blank():  # noqa: F811
     return {}
+
+
+def merge(target, source):  # noqa: F811
+    target.update(source)
+    return target
 
 
 DOMAIN_NAME = None  # noqa: F811
