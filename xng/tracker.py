@@ -406,21 +406,14 @@ def renew():
     reading the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
     """
     if not uses_server():
-        optout.refresh(cookies.jar)
+        optout.refresh(False)
         return
     opted_out = cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711 -- it wins: the opt-in is not renewed then
     if not opted_out and not optout.mode['_by_default']:
         return
     value = cookies.read(consent.OPT_OUT_COOKIE if opted_out else consent.OPT_IN_COOKIE)
     if consent.needs_renewal_today(value, Date.now()):
-        post_consent(opted_out, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(today_jar))
-
-
-def renew_today(name, value, max_age_ms):
-    cookies.write(name, consent.renewed_value(consent.created_at(value), Date.now()), max_age_ms)
-
-
-today_jar = {'read': cookies.read, 'write': renew_today, 'remove': cookies.erase}
+        post_consent(opted_out, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(True))
 
 
 def forget():

@@ -78,10 +78,11 @@ def forget_choice():
         consent.clear_choice(cookies.jar)
 
 
-def refresh(jar):
-    """Each visit renews the decision's cookie up to its 2 years (the opt-in one only when it matters)."""
+def refresh(renewed_today):
+    """Each visit renews the decision's cookie up to its 2 years (the opt-in one only when it matters);
+    `renewed_today`: mark it renewed today (the server could not be reached, so the script did it)."""
     if cross_site():
         return
-    consent.refresh(jar, consent.OPT_OUT_COOKIE, Date.now())
+    consent.refresh(cookies.jar, consent.OPT_OUT_COOKIE, Date.now(), renewed_today)
     if mode['_by_default']:
-        consent.refresh(jar, consent.OPT_IN_COOKIE, Date.now())
+        consent.refresh(cookies.jar, consent.OPT_IN_COOKIE, Date.now(), renewed_today)
