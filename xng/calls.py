@@ -11,7 +11,7 @@ from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
 from xng.core.values import guard, has_key, is_array, push, type_of, warn
 
-page = {'_listening': False}
+listening = False  # init's page-exit listeners are there
 
 
 def without_channels():
@@ -42,9 +42,10 @@ def run(method_name, method, first, second, third):
 def listen():
     """Flush on page exit, from the first init (before it nothing is queued: nothing to flush, and no
     listener at load, issue 13)."""
-    if page['_listening']:
+    global listening
+    if listening:
         return
-    page['_listening'] = True
+    listening = True
     window.addEventListener('pagehide', guard('pagehide', tracker.leave))
     document.addEventListener('visibilitychange', on_visibility)
 

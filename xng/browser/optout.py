@@ -3,22 +3,24 @@ from xng.browser import cookies
 from xng.core import consent
 from xng.core.site import within
 
-signals = {'_gpc': False, '_dnt': False}
-mode = {'_by_default': False}  # optOutByDefault: no choice yet counts as opted out ('pending')
+respect_gpc = False
+respect_dnt = False
+by_default = False  # optOutByDefault: no choice yet counts as opted out ('pending')
 
 
 def configure(options):
     """Respect Global Privacy Control / Do Not Track only when the site asks (the default is opted in)."""
-    signals['_gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
-    signals['_dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
-    mode['_by_default'] = options['optOutByDefault'] == True  # noqa: E712
+    global respect_gpc, respect_dnt, by_default
+    respect_gpc = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
+    respect_dnt = options['respectDoNotTrack'] == True  # noqa: E712
+    by_default = options['optOutByDefault'] == True  # noqa: E712
 
 
 def signal_opt_out():
     try:
-        if signals['_gpc'] and navigator.globalPrivacyControl == True:  # noqa: E712
+        if respect_gpc and navigator.globalPrivacyControl == True:  # noqa: E712
             return True
-        return signals['_dnt'] and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
+        return respect_dnt and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
     except:  # noqa: E722
         return False
 
@@ -30,7 +32,7 @@ def status():
 
 def status_in(raw):
     """status() from a document.cookie string read in this same call (one read serves the call)."""
-    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), mode['_by_default'])
+    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), by_default)
 
 
 def cross_site():
@@ -47,7 +49,7 @@ def cross_site():
             for index in range(ancestors.length):
                 origin = __new__(URL(ancestors[index]))  # 'null' (a sandboxed ancestor) throws
                 host = origin.hostname
-                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.settings['_domain']):
+                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.configured_domain):
                     return True
             return False
         frame = window  # no ancestorOrigins (Firefox): a cross-origin parent throws when read
@@ -70,7 +72,7 @@ def opted_out_in(raw):
 
 def write(opted_out):
     if not cross_site():  # no write in a frame under another site
-        consent.write_choice(cookies.jar, opted_out, Date.now(), mode['_by_default'])
+        consent.write_choice(cookies.jar, opted_out, Date.now(), by_default)
 
 
 def forget_choice():
@@ -84,5 +86,5 @@ def refresh(renewed_today):
     if cross_site():
         return
     consent.refresh(cookies.jar, consent.OPT_OUT_COOKIE, Date.now(), renewed_today)
-    if mode['_by_default']:
+    if by_default:
         consent.refresh(cookies.jar, consent.OPT_IN_COOKIE, Date.now(), renewed_today)

@@ -11,7 +11,7 @@ PREFIX = 'xng.'
 QUEUE_PREFIX = 'xng.queue.'
 USER_ID_KEY = 'xng.user-id'
 STALE_MS = 600000  # without Web Locks, a queue untouched for 10 minutes belongs to a closed tab
-tab = {'key': QUEUE_PREFIX + text(Date.now()) + '.' + Math.random().toString(36).slice(2)}
+TAB_KEY = QUEUE_PREFIX + text(Date.now()) + '.' + Math.random().toString(36).slice(2)
 
 
 def area():
@@ -64,17 +64,17 @@ def forget_all():
 
 def save_queue(events):
     if len(events) == 0:
-        erase(tab['key'])
+        erase(TAB_KEY)
     else:
-        write(tab['key'], to_json({'savedAt': Date.now(), 'events': events}))
+        write(TAB_KEY, to_json({'savedAt': Date.now(), 'events': events}))
 
 
 def release_queue():
     """pagehide: without Web Locks (plain http sites), mark this tab's queue free for the next page now."""
-    saved = from_json(read(tab['key']))
+    saved = from_json(read(TAB_KEY))
     if not navigator.locks and saved:
         saved['savedAt'] = 0
-        write(tab['key'], to_json(saved))
+        write(TAB_KEY, to_json(saved))
 
 
 def claim_orphans(adopt):
@@ -95,7 +95,7 @@ def claim_orphans(adopt):
                 take(key, adopt)
         return
     try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
-        locks.request(tab['key'], lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
+        locks.request(TAB_KEY, lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
         for key in queue_keys():
             wait_for(locks, key, adopt)
     except:  # noqa: E722
@@ -117,7 +117,7 @@ def queue_keys():
     """The persisted queues of other tabs (open or closed)."""
     found = []
     for key in own_keys():
-        if key.startsWith(QUEUE_PREFIX) and key != tab['key']:
+        if key.startsWith(QUEUE_PREFIX) and key != TAB_KEY:
             push(found, key)
     return found
 

@@ -103,13 +103,14 @@ def from_json(raw):
 
 
 # One for the page's life; it counts a lone surrogate as U+FFFD, as fetch sends it (None under CPython).
-codec = {'_encoder': None}  # the TextEncoder, made at the first event (not at load: issue 13)
+encoder = None  # the TextEncoder, made at the first event (not at load: issue 13)
 
 
 def utf8_length(raw):
-    if not codec['_encoder']:
-        codec['_encoder'] = __new__(TextEncoder())
-    return codec['_encoder'].encode(raw).length
+    global encoder
+    if not encoder:
+        encoder = __new__(TextEncoder())
+    return encoder.encode(raw).length
 
 
 def json_form(value):
