@@ -81,20 +81,18 @@ def replay(api, calls):
 
 def install(api, wire):
     """`api` becomes window.xng (taking over the loader stub's queue); `wire` connects the channels, or is None."""
-    stub = window.xng
-    if stub and not Object.getOwnPropertyDescriptor(window, 'xng'):  # a named element (<div id="xng">): no global
-        stub = None
-    if stub and stub.loaded == True:  # noqa: E712
-        warn('loaded twice, idle:', VERSION)
-        return
-    if stub and not stub._xng and not is_array(stub.q):  # another script's window.xng (q: a stub before the brand)
-        warn("window.xng is another script's; not installed:", VERSION)
-        return
-    if stub and stub.memoryOptOut == True:  # noqa: E712 -- the stub could not write the cookie (sandboxed frame)
-        cookies.memory[OPT_OUT_COOKIE] = '1'
-    window.xng = api
+    stub = window.xng if Object.getOwnPropertyDescriptor(window, 'xng') else None  # a named element (<div id="xng">): no global
     if stub:
+        if stub.loaded == True:  # noqa: E712
+            warn('loaded twice, idle:', VERSION)
+            return
+        if not stub._xng and not is_array(stub.q):  # another script's window.xng (q: a stub before the brand)
+            warn("window.xng is another script's; not installed:", VERSION)
+            return
+        if stub.memoryOptOut == True:  # noqa: E712 -- the stub could not write the cookie (sandboxed frame)
+            cookies.memory[OPT_OUT_COOKIE] = '1'
         stub.impl = api  # stub methods the page took before the load forward here (xng/stub.py)
+    window.xng = api
     if wire:
         wire()
     replay(api, stub.q if stub and is_array(stub.q) else [])

@@ -138,6 +138,6 @@ def interaction(event_name, message):
 def install():
     for name in CHANNEL_OPTION_NAMES:  # read once by init, with the tracker's own
         push(tracker.OPTION_NAMES, name)
-    push(tracker.hooks['_init'], configure)
-    push(tracker.hooks['_sent'], fetch_messages)
-    push(tracker.hooks['_forget'], stop)
+    push(tracker.init_hooks, configure)
+    push(tracker.sent_hooks, fetch_messages)
+    push(tracker.forget_hooks, stop)

@@ -36,7 +36,10 @@ clean = False          # nothing of the visitor's is left (forget() has run sinc
 checked = False        # this task's first call has read the cookie and scheduled the drain
 dropped = 0            # calls dropped beyond MAX_QUEUED_EVENTS before the drain (one warning counts them)
 opted_in = False       # optInTracking() on this page (before init, the mode was not known yet)
-hooks = {'_init': [], '_sent': [], '_forget': []}  # the channels' hooks: options known, batch delivered, opted out
+# The channels' hooks: options known, batch delivered, opted out.
+init_hooks = []
+sent_hooks = []
+forget_hooks = []
 
 
 def init(options):
@@ -76,7 +79,7 @@ def init(options):
     else:
         start()
         drain()  # the calls made before init
-    for hook in hooks['_init']:
+    for hook in init_hooks:
         hook(options)
     if views == 'history':  # a same-document navigation to another path or query: a page view
         history.watch(page_view)
@@ -135,7 +138,7 @@ def send_events(batch, keepalive, done):
     def answered(status, retry_after):
         done(status, retry_after)
         if status != None and status >= 200 and status < 300:  # noqa: E711
-            for hook in hooks['_sent']:
+            for hook in sent_hooks:
                 hook()
 
     transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
@@ -446,6 +449,6 @@ def forget():
     if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
         cookies.erase(ANONYMOUS_ID_COOKIE)
     storage.forget_all()
-    for hook in hooks['_forget']:
+    for hook in forget_hooks:
         hook()
     clean = True

@@ -5,7 +5,7 @@ life. Another tab takes that queue over only once it is granted that lock (the t
 deletes it, so two tabs never send the same persisted event. Every access is guarded: in a
 sandboxed iframe even reading window.localStorage throws.
 """
-from xng.core.values import from_json, is_array, push, text, to_json
+from xng.core.values import from_json, guard, is_array, push, text, to_json
 
 PREFIX = 'xng.'
 QUEUE_PREFIX = 'xng.queue.'
@@ -85,21 +85,29 @@ def claim_orphans(adopt):
     frees it a moment later). The first tab granted it takes the queue and deletes it; any other tab
     waiting for it then finds nothing. A tab that stays open so also takes over the queue of a tab
     closed after it started. Where the Locks API is denied (a sandboxed frame) its promise rejects:
-    ignored, and storage is unreachable there anyway.
+    ignored, and storage is unreachable there anyway. This tab's own lock is taken at once; the scan of
+    the other queues waits for idle time (reading storage is slow, issue 13), within 2 s.
     """
     locks = navigator.locks
-    if not locks:
-        for key in queue_keys():
+    try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
+        if locks:
+            locks.request(TAB_KEY, lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
+        # Where there is no requestIdleCallback (Safari), setTimeout reads the options as a delay of 0. (A name
+        # for it: Transcrypt compiles `(a or b)(x)` as `a || b(x)`.)
+        when_idle = window.requestIdleCallback or setTimeout
+        when_idle(guard('claim', lambda: scan(locks, adopt)), {'timeout': 2000})
+    except:  # noqa: E722
+        pass
+
+
+def scan(locks, adopt):
+    for key in queue_keys():
+        if locks:
+            wait_for(locks, key, adopt)
+        else:
             saved = from_json(read(key))
             if not saved or Date.now() - saved['savedAt'] > STALE_MS:
                 take(key, adopt)
-        return
-    try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
-        locks.request(TAB_KEY, lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
-        for key in queue_keys():
-            wait_for(locks, key, adopt)
-    except:  # noqa: E722
-        pass
 
 
 def wait_for(locks, key, adopt):

@@ -10,7 +10,6 @@ from xng.core.consent import day_of
 from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
-TEXT = 'text/plain;charset=UTF-8'
 chain = Promise.resolve(True)  # the consent requests, one at a time
 
 
@@ -23,11 +22,11 @@ def post_batch(url, body, keepalive, done, authorization):
     if optout.is_opted_out():
         done(None, None)
         return
-    headers = {'Content-Type': TEXT}
+    init = {'method': 'POST', 'body': body, 'keepalive': keepalive}  # a string body: text/plain;charset=UTF-8
     if authorization:
-        headers['Authorization'] = authorization
+        init['headers'] = {'Authorization': authorization}
     try:
-        request(url, {'method': 'POST', 'body': body, 'keepalive': keepalive, 'headers': headers}, done)
+        request(url, init, done)
     except:  # noqa: E722 -- keepalive fetch throws past its 64 KB budget; old browsers lack fetch
         if authorization:
             done(0, None)

@@ -138,8 +138,8 @@ def describe(value):
         shown = JSON.stringify(value, limited)
     except:  # noqa: E722
         shown = None
-    if type_of(shown) != 'string':  # undefined, a function, a symbol; an object JSON refused: its kind only
-        shown = '[' + type_of(value) + ']' if type_of(value) == 'object' else String(value)
+    if type_of(shown) != 'string':  # undefined, a function, a symbol, a BigInt, an object JSON refused: its kind
+        shown = '[' + type_of(value) + ']'
     return shown if len(shown) <= 80 else slice_of(shown, 0, 77) + '...'
 
 
