@@ -92,6 +92,7 @@ def post_consent(url, created, opt_out_by_default):
     subdomain, which an opt-in on any of them deletes), not a host-only one. `created` renews an
     opt-out with its original creation time.
     """
+    global chain
     if optout.cross_site():  # the decision is out of sight in a frame under another site: nothing leaves
         return chain
     body = to_json({'domain': cookies.cookie_domain() or None, 'created': consent_day(created),
@@ -103,7 +104,6 @@ def post_consent(url, created, opt_out_by_default):
                            'referrerPolicy': 'no-referrer'}).then(lambda response: response.ok, lambda error: False)
 
     # One at a time, in order: the collector's last Set-Cookie must be the visitor's last choice.
-    global chain
     chain = chain.then(post)
     return chain
 
