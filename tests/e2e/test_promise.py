@@ -156,6 +156,33 @@ def test_the_stubs_opt_in_deletes_the_domain_cookie(context, page, base_url):
     assert page.evaluate('xng.isTrackingOptOut()') is False
 
 
+# --- another tab ---------------------------------------------------------------------------------
+
+def test_a_queue_another_tab_deleted_stays_dropped_after_an_opt_out_and_in_within_one_task(context, page, base_url,
+                                                                                          collector):
+    """Tab B opts out and in again in one task: by the time tab A hears that its persisted queue was deleted,
+    the visitor is opted in. Only an opt-out deletes another tab's queue, so A must drop what it holds."""
+    open_page(context, page, base_url + PAGE)
+    page.evaluate("""() => {
+        window.__removed = [];  // after the SDK's own listener (added by init): it has run when this one does
+        addEventListener('storage', event => { if (event.newValue === null) __removed.push(event.key); });
+    }""")
+    collector.faults(down=True)
+    page.evaluate("() => { for (let seq = 0; seq < 3; seq++) xng.track('Held In A', {seq}); return xng.flush(); }")
+    keys = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('xng.queue.'))")
+    assert len(keys) == 1  # A's queue, persisted while the collector is down
+    other = context.new_page()
+    open_page(context, other, base_url + PAGE)
+    other.evaluate('xng.optOutTracking(); xng.optInTracking()')
+    page.wait_for_function('key => window.__removed.includes(key)', arg=keys[0])
+    assert page.evaluate('xng.getTrackingConsent()') == 'granted'
+    collector.faults(down=False)
+    page.evaluate("xng.flush()")  # A's next attempt, as its retry timer would make it
+    page.evaluate("() => { xng.track('Marker'); return xng.flush(); }")
+    collector.wait_for(['Marker'])
+    assert collector.named('Held In A') == []
+
+
 # --- the channels ----------------------------------------------------------------------------------
 
 def test_no_poll_timer_while_opted_out(context, page, base_url):
