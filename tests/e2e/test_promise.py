@@ -8,6 +8,7 @@ from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from support import cookie, page_html, serve, settle, wait_until
+from test_channels import EXIT_LISTENER_COUNTER, RENDER_RECORDER
 
 NAME = 'xng.tracking-opt-out'
 PAGE = '/t/promise.html'
@@ -214,6 +215,28 @@ def test_an_opt_out_in_another_tab_removes_this_tabs_panel_at_once(context, page
     other.evaluate('xng.optOutTracking()')
     page.locator('xng-message').wait_for(state='detached')
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('xng.'))") == []
+
+
+def test_a_cookie_set_as_the_exit_intent_fires_keeps_the_message_away(context, page, base_url):
+    """The exit-intent listener reads the opt-out, and the display reads it again as the message would
+    show: a cookie written in between (page code on that same mouseout) must keep it off the screen."""
+    context.add_init_script(EXIT_LISTENER_COUNTER)
+    context.add_init_script(RENDER_RECORDER)
+    context.add_init_script(AFTER_NEXT_READ)
+    context.route('**/api/messages*', lambda route: route.fulfill(
+        json={'messages': [{'id': 'exit-1', 'channel': 'exit-intent', 'title': 'Leaving?', 'body': 'Body'}]}))
+    init = "xng.init({endpoint: '/api/batch', messagesEndpoint: '/api/messages', pollInterval: 0})"
+    open_page(context, page, base_url + PAGE, init)
+    page.evaluate("xng.track('Viewed Product'); xng.flush()")
+    page.wait_for_function('() => window.__mouseoutListeners === 1')  # the message arrived and is held back
+    page.mouse.move(300, 200)
+    page.evaluate('''() => {
+        window.__afterNextRead = () => { document.cookie = 'xng.tracking-opt-out=page-code; Path=/'; };
+    }''')
+    page.mouse.move(300, -20)  # out through the top: the listener's read, then the page's cookie
+    assert page.evaluate('window.__afterNextRead') is None and cookie(context, NAME)['value'] == 'page-code'
+    assert page.evaluate('window.__rendered') == 0
+    assert page.evaluate("localStorage.getItem('xng.shown-messages')") is None
 
 
 # --- delivery --------------------------------------------------------------------------------------
