@@ -1,7 +1,7 @@
 """Rules of the opt-out promise that only the shipped bundle can prove, each killing a mutant of
 tests/mutants/ (`make mutate`): the transport's own gate, the stub's cookie and signal rules, the
-host-only variant, the poll timer, another tab's opt-out, a consent manager's cookie, Retry-After
-as a date. Timers run on the page's fake clock where a test needs them to have (or not have) fired.
+host-only variant, the poll timer, another tab's opt-out (and its deleted queue), the display's own
+gate, a consent manager's cookie, Retry-After as a date. Timers run on the page's fake clock where a test needs them to have (or not have) fired.
 """
 import time
 from email.utils import formatdate
