@@ -84,3 +84,16 @@ def test_a_same_site_frame_tracks_as_today(context, page, base_url, collector, h
     frame.evaluate('xng.optOutTracking()')
     page.goto(origin(base_url, top_host) + '/t/after.html')
     assert page.evaluate('document.cookie').find(NAME + '=') >= 0
+
+
+def test_a_frame_on_https_under_the_same_host_on_http_tracks_nothing(context, page, server, base_url, collector, log):
+    """Browsers tell sites apart by scheme too: https://shop framed by http://shop is under another site."""
+    context.add_init_script(COUNT_SIDE_EFFECTS)
+    https = 'https://shop.xng.test:%d' % urlsplit(server.https_url).port
+    frame = framed(context, page, origin(base_url, 'shop.xng.test'), https)
+    assert frame.evaluate('location.protocol') == 'https:'
+    assert frame.evaluate('xng.isTrackingOptOut()') is True
+    frame.evaluate("xng.track('Later'); xng.optOutTracking(); xng.optInTracking(); xng.flush()")
+    assert frame.evaluate('window.__effects') == {'timers': 0, 'storage': 0, 'cookies': []}
+    settle(page)
+    assert [r.url for r in log.requests if '/api/' in r.url] == [] and collector.events() == []
