@@ -20,7 +20,7 @@ METHODS = [
     ['flush', tracker.flush], ['setTrackingOptOut', tracker.set_tracking_opt_out],
     ['optOutTracking', lambda: tracker.set_tracking_opt_out(True)],
     ['optInTracking', lambda: tracker.set_tracking_opt_out(False)],
-    ['isTrackingOptOut', optout.is_opted_out], ['getTrackingConsent', tracker.get_tracking_consent],
+    ['isTrackingOptOut', optout.is_opted_out], ['getTrackingConsent', optout.status],
     ['clearTrackingConsent', tracker.clear_tracking_consent],
 ]  # requestNotificationPermission: added by the entry, with the channels (notify) or without_channels
 api = {'version': VERSION, 'loaded': True}

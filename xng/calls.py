@@ -11,7 +11,7 @@ from xng.core.consent import OPT_OUT_COOKIE
 from xng.core.events import VERSION
 from xng.core.values import guard, has_key, is_array, push, type_of, warn
 
-page = {'_listening': False}
+listening = False  # init's page-exit listeners are there
 
 
 def without_channels():
@@ -42,9 +42,10 @@ def run(method_name, method, first, second, third):
 def listen():
     """Flush on page exit, from the first init (before it nothing is queued: nothing to flush, and no
     listener at load, issue 13)."""
-    if page['_listening']:
+    global listening
+    if listening:
         return
-    page['_listening'] = True
+    listening = True
     window.addEventListener('pagehide', guard('pagehide', tracker.leave))
     document.addEventListener('visibilitychange', on_visibility)
 
@@ -80,20 +81,18 @@ def replay(api, calls):
 
 def install(api, wire):
     """`api` becomes window.xng (taking over the loader stub's queue); `wire` connects the channels, or is None."""
-    stub = window.xng
-    if stub and not Object.getOwnPropertyDescriptor(window, 'xng'):  # a named element (<div id="xng">): no global
-        stub = None
-    if stub and stub.loaded == True:  # noqa: E712
-        warn('loaded twice, idle:', VERSION)
-        return
-    if stub and not stub._xng and not is_array(stub.q):  # another script's window.xng (q: a stub before the brand)
-        warn("window.xng is another script's; not installed:", VERSION)
-        return
-    if stub and stub.memoryOptOut == True:  # noqa: E712 -- the stub could not write the cookie (sandboxed frame)
-        cookies.memory[OPT_OUT_COOKIE] = '1'
-    window.xng = api
+    stub = window.xng if Object.getOwnPropertyDescriptor(window, 'xng') else None  # a named element (<div id="xng">): no global
     if stub:
+        if stub.loaded == True:  # noqa: E712
+            warn('loaded twice, idle:', VERSION)
+            return
+        if not stub._xng and not is_array(stub.q):  # another script's window.xng (q: a stub before the brand)
+            warn("window.xng is another script's; not installed:", VERSION)
+            return
+        if stub.memoryOptOut == True:  # noqa: E712 -- the stub could not write the cookie (sandboxed frame)
+            cookies.memory[OPT_OUT_COOKIE] = '1'
         stub.impl = api  # stub methods the page took before the load forward here (xng/stub.py)
+    window.xng = api
     if wire:
         wire()
     replay(api, stub.q if stub and is_array(stub.q) else [])

@@ -64,7 +64,7 @@ def isTrackingOptOut():
 
 
 def getTrackingConsent():
-    return calls.run('getTrackingConsent', tracker.get_tracking_consent)
+    return calls.run('getTrackingConsent', optout.status)
 
 
 def clearTrackingConsent():

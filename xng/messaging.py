@@ -12,7 +12,10 @@ from xng.core.values import push, from_json, is_finite_number, to_json, type_of,
 
 SHOWN_KEY = 'xng.shown-messages'
 DEFAULT_POLL_MS = 30000
-poll = {'endpoint': None, 'interval': DEFAULT_POLL_MS, 'timer': None}
+CHANNEL_OPTION_NAMES = ['messagesEndpoint', 'pollInterval']
+poll_endpoint = None  # messagesEndpoint, once init named one
+poll_interval = DEFAULT_POLL_MS
+poll_timer = None
 
 
 def configure(options):
@@ -27,30 +30,34 @@ def configure(options):
     if interval != None and (not is_finite_number(interval) or interval < 0):  # noqa: E711
         warn('xng.init: bad pollInterval, using 30000:', interval)
         interval = None
-    poll['endpoint'] = endpoint
-    poll['interval'] = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711
+    global poll_endpoint, poll_interval
+    poll_endpoint = endpoint
+    poll_interval = DEFAULT_POLL_MS if interval == None else interval  # noqa: E711
     document.addEventListener('visibilitychange', on_visibility)  # only now: nothing to pause before (issue 13)
     schedule()
 
 
 def is_active():
-    return poll['endpoint'] != None and document.visibilityState != 'hidden' and not optout.is_opted_out()  # noqa: E711
+    return poll_endpoint != None and document.visibilityState != 'hidden' and not optout.is_opted_out()  # noqa: E711
 
 
 def schedule():
     # The campaign can have something new without a new event from this page: ask every pollInterval.
-    if poll['timer'] == None and poll['interval'] > 0 and is_active():  # noqa: E711
-        poll['timer'] = setTimeout(tick, poll['interval'])
+    global poll_timer
+    if poll_timer == None and poll_interval > 0 and is_active():  # noqa: E711
+        poll_timer = setTimeout(tick, poll_interval)
 
 
 def tick():
-    poll['timer'] = None
+    global poll_timer
+    poll_timer = None
     fetch_messages()
 
 
 def stop_timer():
-    clearTimeout(poll['timer'])
-    poll['timer'] = None
+    global poll_timer
+    clearTimeout(poll_timer)
+    poll_timer = None
 
 
 def stop():
@@ -75,7 +82,7 @@ def fetch_messages():
     if not anonymous_id and not user_id:
         return  # nobody to ask for, and asking must not create an identifier
     try:
-        url = poll['endpoint'] + ('&' if '?' in poll['endpoint'] else '?') + 'anonymousId=' + encodeURIComponent(anonymous_id or '')
+        url = poll_endpoint + ('&' if '?' in poll_endpoint else '?') + 'anonymousId=' + encodeURIComponent(anonymous_id or '')
         if user_id:
             url += '&userId=' + encodeURIComponent(user_id)
     except:  # noqa: E722 -- URIError: an id with a lone surrogate
@@ -129,6 +136,8 @@ def interaction(event_name, message):
 
 
 def install():
-    push(tracker.hooks['init'], configure)
-    push(tracker.hooks['sent'], fetch_messages)
-    push(tracker.hooks['forget'], stop)
+    for name in CHANNEL_OPTION_NAMES:  # read once by init, with the tracker's own
+        push(tracker.OPTION_NAMES, name)
+    push(tracker.init_hooks, configure)
+    push(tracker.sent_hooks, fetch_messages)
+    push(tracker.forget_hooks, stop)

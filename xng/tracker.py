@@ -17,23 +17,34 @@ from xng.browser import cookies, history, optout, page, storage, transport
 from xng.browser.channels import urls
 from xng.core import consent, events, queue
 from xng.core.site import within
-from xng.core.values import push, guard, slice_of, is_object, to_json, type_of, warn
+from xng.core.values import push, guard, slice_of, is_finite_number, is_object, to_json, type_of, warn
 
 ANONYMOUS_ID_COOKIE = 'xng.anonymous-id'
 ANONYMOUS_ID_MS = 365 * 86400000
 MAX_USER_ID = 1024  # characters; a longer "id" is a bug in the page, not an id
 MAX_HELD = 100  # calls held while consent is pending (in memory only): the newest are kept
-OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain', 'messagesEndpoint', 'pollInterval',
-                'serverOptOut', 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint',
-                'optOutByDefault', 'trackPageViews']
-# Keys with a leading underscore are private to xng: the minified builds shorten them (tools/build.py).
-state = {'_options': None, '_queue': None, '_pending': [], '_held': [], '_user_id': None, '_clean': False,
-         '_checked': False, '_dropped': 0, '_opted_in': False}
-hooks = {'init': [], 'sent': [], 'forget': []}  # the channels' hooks: options known, batch delivered, opted out
+# The channels (xng/messaging.py) add theirs, CHANNEL_OPTION_NAMES: the core build has no use for them.
+OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain', 'serverOptOut',
+                'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint', 'optOutByDefault', 'trackPageViews']
+# The tracker's state: module variables (the functions that assign one say `global`), which minify shortest.
+settings = None        # the init options (snapshot), once init has accepted them
+outbox = None          # the event queue (xng/core/queue.py), from the first opted-in drain after init
+pending = []           # this task's calls, until the drain
+held = []              # calls held while consent is pending (page memory only)
+user_in_memory = None  # the user id where storage throws
+clean = False          # nothing of the visitor's is left (forget() has run since the last event)
+checked = False        # this task's first call has read the cookie and scheduled the drain
+dropped = 0            # calls dropped beyond MAX_QUEUED_EVENTS before the drain (one warning counts them)
+opted_in = False       # optInTracking() on this page (before init, the mode was not known yet)
+# The channels' hooks: options known, batch delivered, opted out.
+init_hooks = []
+sent_hooks = []
+forget_hooks = []
 
 
 def init(options):
     """Configure the collector; calls made before this are sent after it."""
+    global settings
     if not is_object(options):
         warn('xng.init: not an object:', options)
         return False
@@ -52,14 +63,14 @@ def init(options):
     if not keyed(options) or views != None and type_of(views) != 'boolean' and views != 'history':  # noqa: E711
         warn('xng.init: bad writeKey/authorization/trackPageViews:', options)
         return False
-    if state['_options'] != None:  # noqa: E711
-        warn('xng.init: already done; ignored:', options)
+    if settings != None:  # noqa: E711
+        warn('xng.init: twice, ignored:', options)
         return False
-    state['_options'] = options
+    settings = options
     cookies.configure(domain)
     optout.configure(options)
     renew()
-    if state['_opted_in'] and optout.status() == consent.PENDING:  # optInTracking() before init: the mode is known now
+    if opted_in and optout.status() == consent.PENDING:  # optInTracking() before init: the mode is known now
         optout.write(False)
         tell_server(False)
     now = optout.status()
@@ -68,7 +79,7 @@ def init(options):
     else:
         start()
         drain()  # the calls made before init
-    for hook in hooks['init']:
+    for hook in init_hooks:
         hook(options)
     if views == 'history':  # a same-document navigation to another path or query: a page view
         history.watch(page_view)
@@ -97,7 +108,8 @@ def keyed(options):
 
 def start():
     """Opted in with options known: create the queue and adopt orphaned events."""
-    state['_queue'] = queue.create(queue_deps(), [])
+    global outbox
+    outbox = queue.create(queue_deps(), [])
     window.addEventListener('storage', on_storage)
     storage.claim_orphans(adopt)
 
@@ -113,12 +125,12 @@ def queue_deps():
 def adopt(persisted):
     """Events a closed tab (or this tab's previous page) left unsent: send them now."""
     for event in persisted:
-        queue.enqueue(state['_queue'], event)
+        queue.enqueue(outbox, event)
 
 
 def send_events(batch, keepalive, done):
     """One batch, in analytics-next's envelope: {batch, sentAt, writeKey}."""
-    options = state['_options']
+    options = settings
     body = {'batch': batch, 'sentAt': page.now_iso()}
     if options['writeKey'] != None:  # noqa: E711
         body['writeKey'] = options['writeKey']
@@ -126,7 +138,7 @@ def send_events(batch, keepalive, done):
     def answered(status, retry_after):
         done(status, retry_after)
         if status != None and status >= 200 and status < 300:  # noqa: E711
-            for hook in hooks['sent']:
+            for hook in sent_hooks:
                 hook()
 
     transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
@@ -134,51 +146,53 @@ def send_events(batch, keepalive, done):
 
 def record(fields):
     """Keep one call (its fields, time and page) for the drain."""
-    call = {'fields': fields, 'time': page.now_iso(), 'page': page.context()}
-    if not state['_checked']:  # the task's first call: read the cookie, and drain when the task ends
+    global checked, dropped
+    call = {'_fields': fields, '_time': page.now_iso(), '_page': page.context()}
+    if not checked:  # the task's first call: read the cookie, and drain when the task ends
         now = optout.status()
         if now != consent.GRANTED:
             withhold(now, [call])
             return
         queueMicrotask(safe_drain)
-        state['_checked'] = True
-    pending = state['_pending']
+        checked = True
     if len(pending) >= queue.MAX_QUEUED_EVENTS:  # a runaway loop, or no init: the oldest go, as in the queue
         pending.shift()
-        state['_dropped'] += 1
+        dropped += 1
     push(pending, call)
 
 
 def withhold(now, calls):
     """Not granted: nothing of the visitor's is kept, but while pending the calls wait in memory for an opt-in."""
-    held = state['_held'].concat(state['_pending'], calls) if now == consent.PENDING else []
+    global held
+    kept = held.concat(pending, calls) if now == consent.PENDING else []
     forget()
-    while len(held) > MAX_HELD:
-        held.shift()
-    state['_held'] = held
+    while len(kept) > MAX_HELD:
+        kept.shift()
+    held = kept
 
 
 def drain():
     """Turn the kept calls into queued events, after reading the opt-out again (once for all of them)."""
-    state['_checked'] = False
-    calls = state['_held'].concat(state['_pending'])  # held while pending: they were made first
-    if len(calls) == 0 or state['_options'] == None:  # noqa: E711 -- before init: kept until then
+    global checked, clean, dropped, held, pending
+    checked = False
+    calls = held.concat(pending)  # held while pending: they were made first
+    if len(calls) == 0 or settings == None:  # noqa: E711 -- before init: kept until then
         return
     raw = cookies.raw_cookies()
     now = optout.status_in(raw)
     if now != consent.GRANTED:
         withhold(now, [])
         return
-    if state['_queue'] == None:  # noqa: E711 -- opted in again since init
+    if outbox == None:  # noqa: E711 -- opted in again since init
         start()
-    state['_pending'] = []
-    state['_held'] = []
-    state['_clean'] = False
-    state['_queue']['_dropped'] += state['_dropped']  # the queue's one warning counts them with its own
-    state['_dropped'] = 0
+    pending = []
+    held = []
+    clean = False
+    outbox['_dropped'] += dropped  # the queue's one warning counts them with its own
+    dropped = 0
     ids = {'anonymousId': anonymous_id(raw), 'userId': user_id()}
     for call in calls:  # each call carries the identity current where it stands among them
-        fields = call['fields']
+        fields = call['_fields']
         if fields['type'] == 'reset':  # logout: no user, a new anonymous id, for the calls after it
             set_user_id(None)
             ids = {'anonymousId': new_anonymous_id(), 'userId': None}
@@ -186,9 +200,9 @@ def drain():
         if fields['type'] == 'identify':  # it and later events carry the new id
             set_user_id(fields['userId'])
             ids['userId'] = fields['userId']
-        event = events.build(fields, ids, page.environment(call['page']), call['time'], page.uuid(),
-                             state['_options']['writeKey'])
-        queue.enqueue_checked(state['_queue'], event)
+        event = events.build(fields, ids, page.environment(call['_page']), call['_time'], page.uuid(),
+                             settings['writeKey'])
+        queue.enqueue_checked(outbox, event)
 
 
 safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning
@@ -204,7 +218,7 @@ def page_view(category, name, properties):
         properties = name
         name = None
     if not (is_text(category) and is_text(name)) or properties != None and not is_object(properties):  # noqa: E711
-        warn('xng.page: bad arguments, not sent:', [category, name, properties])
+        warn('xng.page: bad arguments:', [category, name, properties])
         return
     record(events.page_fields(category, name, properties, page.context()))
 
@@ -215,7 +229,7 @@ def is_text(value):
 
 def track(event_name, properties):
     if type_of(event_name) != 'string' or event_name == '':
-        warn('xng.track: bad event name, not sent:', event_name)
+        warn('xng.track: bad event name:', event_name)
         return
     if properties != None and not is_object(properties):  # noqa: E711
         warn('xng.track: bad properties, dropped:', properties)
@@ -251,10 +265,10 @@ def reset():
 
 def id_of(method, value):
     """A user or group id as a string (a finite number is turned into one), or None after one warning."""
-    if type_of(value) == 'number' and isFinite(value):
+    if is_finite_number(value):
         value = String(value)
     if type_of(value) != 'string' or value == '' or len(value) > MAX_USER_ID:
-        warn('xng.' + method + ': bad id, not sent:', value)
+        warn('xng.' + method + ': bad id:', value)
         return None
     return value
 
@@ -272,11 +286,12 @@ def new_anonymous_id():
 
 def user_id():
     """The id identify() stored, read at each use for the same reason (in memory where storage throws)."""
-    return storage.read(storage.USER_ID_KEY) if storage.area() else state['_user_id']
+    return storage.read(storage.USER_ID_KEY) if storage.area() else user_in_memory
 
 
 def set_user_id(user):
-    state['_user_id'] = user
+    global user_in_memory
+    user_in_memory = user
     if user == None:  # noqa: E711
         storage.erase(storage.USER_ID_KEY)
     else:
@@ -302,14 +317,15 @@ def on_storage(event):
 
     Only an opt-out deletes this tab's queue, so then the queue goes even if the visitor opted in again.
     """
+    global clean
     key = event.key
     if event.newValue != None or not key or not key.startsWith('xng.'):  # noqa: E711
         return
-    if key == storage.tab['key'] and state['_queue'] != None:  # noqa: E711
-        queue.drop_all(state['_queue'])
+    if key == storage.TAB_KEY and outbox != None:  # noqa: E711
+        queue.drop_all(outbox)
     now = optout.status()
     if now != consent.GRANTED:
-        state['_clean'] = False
+        clean = False
         withhold(now, [])
 
 
@@ -317,11 +333,11 @@ def flush():
     """A Promise resolved once every queued event has been handed to the network and answered."""
     def run(resolve):
         safe_drain()  # calls made in this task go too
-        if state['_queue'] == None:  # noqa: E711 -- before init
+        if outbox == None:  # noqa: E711 -- before init
             resolve()
             return
         try:
-            queue.flush(state['_queue'], resolve)
+            queue.flush(outbox, resolve)
         except:  # noqa: E722 -- never a rejection in the page
             resolve()
     return __new__(Promise(run))
@@ -330,58 +346,55 @@ def flush():
 def flush_on_exit():
     """pagehide or hidden: hand what is queued to keepalive requests."""
     safe_drain()
-    if state['_queue'] != None:  # noqa: E711
-        queue.flush_on_exit(state['_queue'])
+    if outbox != None:  # noqa: E711
+        queue.flush_on_exit(outbox)
 
 
 def leave():
     """pagehide: flush, and free this tab's queue for the next page."""
     flush_on_exit()
-    if state['_queue'] != None and not optout.is_opted_out():  # noqa: E711
+    if outbox != None and not optout.is_opted_out():  # noqa: E711
         storage.release_queue()
 
 
 def set_tracking_opt_out(opted_out):
     """true writes the opt-out cookie and forgets everything; false deletes it."""
+    global clean, opted_in
     if type_of(opted_out) != 'boolean':
         warn('xng.setTrackingOptOut: not a boolean:', opted_out)
         return
     if not opted_out:  # this task's calls first, under the cookie as it is (page code may have set it)
         safe_drain()
     optout.write(opted_out)
-    state['_opted_in'] = not opted_out
+    opted_in = not opted_out
     if opted_out:
-        state['_clean'] = False
+        clean = False
         forget()
     tell_server(opted_out)
     if not opted_out:
         safe_drain()  # the calls held while consent was pending, in the order they were made
 
 
-def get_tracking_consent():
-    """'granted', 'denied' or 'pending' (optOutByDefault and no choice yet)."""
-    return optout.status()
-
-
 def clear_tracking_consent():
     """Forget the decision (a consent manager's reset): both cookies go, back to the site's default."""
+    global clean, opted_in
     optout.forget_choice()
-    state['_opted_in'] = False
+    opted_in = False
     now = optout.status()
     if now != consent.GRANTED:
-        state['_clean'] = False
+        clean = False
         withhold(now, [])
 
 
 def tell_server(opted_out):
     """With serverOptOut, the site's consent route also sets (or clears) the cookie by Set-Cookie."""
-    if state['_options'] != None and uses_server():  # noqa: E711
+    if settings != None and uses_server():  # noqa: E711
         post_consent(opted_out, None)
 
 
 def consent_url(opted_out):
     """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
-    options = state['_options']
+    options = settings
     base = urls.safe_url(options['consentEndpoint']) or __new__(URL(options['endpoint'], location.href)).origin + '/api'
     if slice_of(base, -1, None) == '/':
         base = slice_of(base, 0, -1)
@@ -391,14 +404,14 @@ def consent_url(opted_out):
 def uses_server():
     """serverOptOut, where the server's Set-Cookie reaches this page's cookie: its host is this host, or lies
     within the cookieDomain. Elsewhere (another host, no cookieDomain) the script writes the cookie itself."""
-    if state['_options']['serverOptOut'] != True or optout.cross_site():  # noqa: E712 -- no 'auto' probe there either
+    if settings['serverOptOut'] != True or optout.cross_site():  # noqa: E712 -- no 'auto' probe there either
         return False
     host = __new__(URL(consent_url(True))).hostname
     return host == location.hostname or within(host, cookies.cookie_domain())
 
 
 def post_consent(opted_out, created):
-    return transport.post_consent(consent_url(opted_out), created, state['_options']['optOutByDefault'] == True)  # noqa: E712
+    return transport.post_consent(consent_url(opted_out), created, settings['optOutByDefault'] == True)  # noqa: E712
 
 
 def renew():
@@ -411,37 +424,31 @@ def renew():
     reading the cookie again: an opt-in made meanwhile has deleted it, and it must stay deleted.
     """
     if not uses_server():
-        optout.refresh(cookies.jar)
+        optout.refresh(False)
         return
     opted_out = cookies.read(consent.OPT_OUT_COOKIE) != None  # noqa: E711 -- it wins: the opt-in is not renewed then
-    if not opted_out and not optout.mode['_by_default']:
+    if not opted_out and not optout.by_default:
         return
     value = cookies.read(consent.OPT_OUT_COOKIE if opted_out else consent.OPT_IN_COOKIE)
     if consent.needs_renewal_today(value, Date.now()):
-        post_consent(opted_out, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(today_jar))
-
-
-def renew_today(name, value, max_age_ms):
-    cookies.write(name, consent.renewed_value(consent.created_at(value), Date.now()), max_age_ms)
-
-
-today_jar = {'read': cookies.read, 'write': renew_today, 'remove': cookies.erase}
+        post_consent(opted_out, consent.created_at(value)).then(lambda renewed: None if renewed else optout.refresh(True))
 
 
 def forget():
     """Opted out: drop unsent events, timers and the SDK's identifiers (once, then nothing is touched)."""
-    state['_pending'] = []
-    state['_held'] = []
-    state['_checked'] = False
-    state['_dropped'] = 0
-    if state['_queue'] != None:  # noqa: E711
-        queue.drop_all(state['_queue'])
-    if state['_clean']:
+    global checked, clean, dropped, held, pending, user_in_memory
+    pending = []
+    held = []
+    checked = False
+    dropped = 0
+    if outbox != None:  # noqa: E711
+        queue.drop_all(outbox)
+    if clean:
         return
-    state['_user_id'] = None
+    user_in_memory = None
     if cookies.read(ANONYMOUS_ID_COOKIE) != None:  # noqa: E711
         cookies.erase(ANONYMOUS_ID_COOKIE)
     storage.forget_all()
-    for hook in hooks['forget']:
+    for hook in forget_hooks:
         hook()
-    state['_clean'] = True
+    clean = True

@@ -47,8 +47,10 @@ COMPILED = """async ([values, names, now]) => {
             cookie_value: c.cookie_value('a=1; ' + names[0] + '=' + value + '; b=2', names[0]),
         };
         for (const name of names) {
-            const log = [], cookies = {[name]: value};
-            answers['refresh ' + name] = [c.refresh(jar(cookies, log), name, now), log];
+            for (const today of [false, true]) {
+                const log = [], cookies = {[name]: value};
+                answers['refresh ' + name + ' ' + today] = [c.refresh(jar(cookies, log), name, now, today), log];
+            }
         }
         const cookies = {[names[0]]: value};
         answers.status = [c.status(jar(cookies, []), false, false), c.status(jar(cookies, []), false, true)];
@@ -95,8 +97,10 @@ def cpython_answers(value):
         'cookie_value': guarded(consent.cookie_value, 'a=1; %s=%s; b=2' % (NAMES[0], value), NAMES[0]),
     }
     for name in NAMES:
-        log = []
-        answers['refresh ' + name] = [guarded(consent.refresh, jar({name: value}, log), name, NOW_MS), log]
+        for today in [False, True]:
+            log = []
+            answers['refresh %s %s' % (name, 'true' if today else 'false')] = [
+                guarded(consent.refresh, jar({name: value}, log), name, NOW_MS, today), log]
     cookies = {NAMES[0]: value}
     answers['status'] = [consent.status(jar(cookies, []), False, False), consent.status(jar(cookies, []), False, True)]
     return answers
@@ -115,7 +119,7 @@ def test_compiled_and_cpython_consent_rules_agree_on_every_value(context, page, 
                 differences.append('%r %s: compiled %r, CPython %r' % (value, key, shipped[key], twin[key]))
     assert not differences, '\n'.join(differences)
     # The list means something: it holds SDK values that are renewed, deleted, and foreign ones left alone.
-    outcomes = {json.dumps(answers['refresh ' + NAMES[0]][1][:1]) for answers in compiled}
+    outcomes = {json.dumps(answers['refresh ' + NAMES[0] + ' false'][1][:1]) for answers in compiled}
     assert any('write' in outcome for outcome in outcomes) and any('remove' in outcome for outcome in outcomes)
     assert '[]' in outcomes
 

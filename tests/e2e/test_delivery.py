@@ -216,7 +216,7 @@ def test_other_4xx_drop_the_batch_with_a_warning(context, page, base_url, collec
     else:
         assert seqs(collector, 'First') == []
         assert any('[xng]' in warning and str(status) in warning for warning in page.warnings), page.warnings
-    assert persisted(page) == {}
+    wait_until(lambda: persisted(page) == {}, 'the store emptied once the queue is')  # saved when the task ends
 
 
 def test_collector_down_then_up_everything_arrives(context, page, base_url, collector):

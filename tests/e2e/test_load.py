@@ -89,3 +89,17 @@ def test_an_opted_out_visitor_gets_no_timer_idle_callback_or_encoder_from_init_a
     assert 'TextEncoder' not in seen
     assert collector.events() == []
 
+
+
+def test_the_claim_of_closed_tabs_queues_waits_for_idle_time_after_init(context, page, base_url, collector):
+    """init() takes this tab's own Web Lock at once, but reads storage for the queues closed tabs left
+    only in idle time (issue 13); then it sends them."""
+    open_loaded(context, page, base_url, 'xng.min.js')
+    page.evaluate("""localStorage.setItem('xng.queue.1.closed', JSON.stringify({savedAt: 0, events: [
+        {type: 'track', event: 'Left By A Closed Tab', messageId: 'closed-tab-1', properties: {},
+         anonymousId: 'a', timestamp: new Date().toISOString(), context: {}}]}))""")
+    during = page.evaluate("() => { xng.init({endpoint: '/api/batch', pollInterval: 0}); return window.__loadLog.slice(); }")
+    assert 'requestIdleCallback' in during and 'storage scan' not in during  # scheduled by init, not run in it
+    page.wait_for_function("() => window.__loadLog.includes('storage scan')")  # then it runs
+    page.wait_for_function("() => localStorage.getItem('xng.queue.1.closed') === null")  # and takes the queue
+    collector.wait_for(['Left By A Closed Tab'])

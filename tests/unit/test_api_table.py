@@ -51,7 +51,9 @@ def properties_in_code():
 
 
 def options_in_code():
-    return ast.literal_eval(assigned(tree(XNG / 'tracker.py'), 'OPTION_NAMES'))
+    """The tracker's options, then the channels' (which the full build and xng/channels add)."""
+    return (ast.literal_eval(assigned(tree(XNG / 'tracker.py'), 'OPTION_NAMES'))
+            + ast.literal_eval(assigned(tree(XNG / 'messaging.py'), 'CHANNEL_OPTION_NAMES')))
 
 
 def interface(name):

@@ -19,7 +19,7 @@ def write_opt_out(jar, opted_out, now):
 
 
 def refresh_opt_out(jar, now):
-    return refresh(jar, NAME, now)
+    return refresh(jar, NAME, now, False)
 
 
 def raw_jar(raw):
@@ -139,6 +139,14 @@ def test_refresh_floors_an_old_exact_value_and_keeps_its_lifetime(new_jar):
     assert jar['log'] == [('write', NAME, str(created - created % DAY_MS), created + LIFETIME_MS - NOW)]
 
 
+def test_refresh_renewed_today_puts_todays_day_in_the_value(new_jar):
+    """serverOptOut's fallback when the server cannot be reached: no second request today."""
+    jar = new_jar({NAME: '%d.%d' % (NOW - 5 * DAY_MS, NOW - DAY_MS)})
+    assert refresh(jar, NAME, NOON, True) == LIFETIME_MS - 5 * DAY_MS - (NOON - NOW)
+    assert jar['log'] == [('write', NAME, '%d.%d' % (NOW - 5 * DAY_MS, NOW), LIFETIME_MS - 5 * DAY_MS - (NOON - NOW))]
+    assert needs_renewal_today(jar['cookies'][NAME], NOON) is False
+
+
 def test_refresh_keeps_the_renewal_day(new_jar):
     jar = new_jar({NAME: '%d.%d' % (NOW - 5 * DAY_MS, NOW - DAY_MS)})
     assert refresh_opt_out(jar, NOW) == LIFETIME_MS - 5 * DAY_MS
@@ -213,7 +221,7 @@ def test_clear_choice_deletes_both(new_jar):
 
 def test_the_opt_in_cookie_is_renewed_like_the_opt_out(new_jar):
     jar = new_jar({OPT_IN_COOKIE: str(NOW - 10 * DAY_MS)})
-    assert refresh(jar, OPT_IN_COOKIE, NOW) == LIFETIME_MS - 10 * DAY_MS
+    assert refresh(jar, OPT_IN_COOKIE, NOW, False) == LIFETIME_MS - 10 * DAY_MS
 
 
 @pytest.mark.parametrize('age_days', [730, 731, 2000])

@@ -501,7 +501,7 @@ def test_flush_on_exit_stays_within_the_keepalive_budget_and_keeps_the_rest(net,
     assert all(request['keepalive'] is True for request in net.requests)
     assert sum(body_bytes(request['events']) for request in net.requests) <= MAX_BODY_BYTES
     sent = [event['messageId'] for request in net.requests for event in request['events']]
-    pending = [item['event']['messageId'] for item in state['_entries']]
+    pending = [item['_event']['messageId'] for item in state['_entries']]
     assert len(pending) == 40 and sent == pending[:len(sent)]  # nothing is acknowledged without a 2xx
 
 

@@ -10,7 +10,8 @@ from xng.core.site import within
 from xng.core.values import text
 
 PROBE_COOKIE = 'xng.domain-probe'
-settings = {'_domain': None, '_auto': False}
+configured_domain = None  # the cookieDomain to write with ...
+auto_domain = False  # ... or 'auto': found at the first write
 memory = {}  # name -> value, for cookies the browser would not keep
 
 
@@ -21,8 +22,9 @@ def valid_domain(cookie_domain):
 
 def configure(cookie_domain):
     """'auto' finds the registrable domain on first write; a valid domain is used as given."""
-    settings['_auto'] = cookie_domain == 'auto'
-    settings['_domain'] = cookie_domain if not settings['_auto'] and cookie_domain else None
+    global configured_domain, auto_domain
+    auto_domain = cookie_domain == 'auto'
+    configured_domain = cookie_domain if not auto_domain and cookie_domain else None
 
 
 def raw_cookies():
@@ -81,10 +83,11 @@ def erase(name):
 
 
 def cookie_domain():
-    if settings['_auto']:
-        settings['_domain'] = find_root_domain()
-        settings['_auto'] = False
-    return settings['_domain']
+    global configured_domain, auto_domain
+    if auto_domain:
+        configured_domain = find_root_domain()
+        auto_domain = False
+    return configured_domain
 
 
 def find_root_domain():

@@ -11,17 +11,24 @@ from xng.browser import page
 from xng.core.values import guard
 
 
+last_url = None  # the URL, and its path and query, at the last navigation (or at watch())
+last_key = None
+
+
 def watch(changed):
     """Call changed() after each navigation to another path or query, with page's referrer set to the previous URL."""
-    last = {'url': location.href, 'key': location.pathname + location.search}
+    global last_url, last_key
+    last_url = location.href
+    last_key = location.pathname + location.search
 
     def check():
-        previous = last['url']  # the URL before this navigation: the referrer of the view it makes
-        last['url'] = location.href
+        global last_url, last_key
+        previous = last_url  # the URL before this navigation: the referrer of the view it makes
+        last_url = location.href
         key = location.pathname + location.search
-        if key != last['key']:
-            last['key'] = key
-            page.state['_referrer'] = previous
+        if key != last_key:
+            last_key = key
+            page.set_referrer(previous)
             changed()
 
     on_change = guard('history', check)

@@ -3,22 +3,24 @@ from xng.browser import cookies
 from xng.core import consent
 from xng.core.site import within
 
-signals = {'gpc': False, 'dnt': False}
-mode = {'_by_default': False}  # optOutByDefault: no choice yet counts as opted out ('pending')
+respect_gpc = False
+respect_dnt = False
+by_default = False  # optOutByDefault: no choice yet counts as opted out ('pending')
 
 
 def configure(options):
     """Respect Global Privacy Control / Do Not Track only when the site asks (the default is opted in)."""
-    signals['gpc'] = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
-    signals['dnt'] = options['respectDoNotTrack'] == True  # noqa: E712
-    mode['_by_default'] = options['optOutByDefault'] == True  # noqa: E712
+    global respect_gpc, respect_dnt, by_default
+    respect_gpc = options['respectGlobalPrivacyControl'] == True  # noqa: E712 -- booleans only
+    respect_dnt = options['respectDoNotTrack'] == True  # noqa: E712
+    by_default = options['optOutByDefault'] == True  # noqa: E712
 
 
 def signal_opt_out():
     try:
-        if signals['gpc'] and navigator.globalPrivacyControl == True:  # noqa: E712
+        if respect_gpc and navigator.globalPrivacyControl == True:  # noqa: E712
             return True
-        return signals['dnt'] and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
+        return respect_dnt and (navigator.doNotTrack == '1' or window.doNotTrack == '1')
     except:  # noqa: E722
         return False
 
@@ -30,7 +32,7 @@ def status():
 
 def status_in(raw):
     """status() from a document.cookie string read in this same call (one read serves the call)."""
-    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), mode['_by_default'])
+    return consent.status({'read': lambda name: cookies.read_in(raw, name)}, signal_opt_out() or cross_site(), by_default)
 
 
 def cross_site():
@@ -47,7 +49,7 @@ def cross_site():
             for index in range(ancestors.length):
                 origin = __new__(URL(ancestors[index]))  # 'null' (a sandboxed ancestor) throws
                 host = origin.hostname
-                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.settings['_domain']):
+                if origin.protocol != location.protocol or host != location.hostname and not within(host, cookies.configured_domain):
                     return True
             return False
         frame = window  # no ancestorOrigins (Firefox): a cross-origin parent throws when read
@@ -70,7 +72,7 @@ def opted_out_in(raw):
 
 def write(opted_out):
     if not cross_site():  # no write in a frame under another site
-        consent.write_choice(cookies.jar, opted_out, Date.now(), mode['_by_default'])
+        consent.write_choice(cookies.jar, opted_out, Date.now(), by_default)
 
 
 def forget_choice():
@@ -78,10 +80,11 @@ def forget_choice():
         consent.clear_choice(cookies.jar)
 
 
-def refresh(jar):
-    """Each visit renews the decision's cookie up to its 2 years (the opt-in one only when it matters)."""
+def refresh(renewed_today):
+    """Each visit renews the decision's cookie up to its 2 years (the opt-in one only when it matters);
+    `renewed_today`: mark it renewed today (the server could not be reached, so the script did it)."""
     if cross_site():
         return
-    consent.refresh(jar, consent.OPT_OUT_COOKIE, Date.now())
-    if mode['_by_default']:
-        consent.refresh(jar, consent.OPT_IN_COOKIE, Date.now())
+    consent.refresh(cookies.jar, consent.OPT_OUT_COOKIE, Date.now(), renewed_today)
+    if by_default:
+        consent.refresh(cookies.jar, consent.OPT_IN_COOKIE, Date.now(), renewed_today)

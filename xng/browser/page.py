@@ -1,23 +1,30 @@
 """What the page tells about itself (the page, the browser, the campaign), and fresh ids and times."""
 from xng.core.values import slice_of
 # The referrer of a single-page app's later views is its previous URL (history.py sets it), not document.referrer.
-state = {'_referrer': None}
+referrer = None
+timezone = None  # asked once (Intl is slow to ask)
+
+
+def set_referrer(url):
+    global referrer
+    referrer = url
 
 
 def context():
     """The page at the time of a call."""
     return {'url': location.href, 'path': location.pathname, 'search': location.search, 'title': document.title,
-            'referrer': state['_referrer'] or document.referrer}
+            'referrer': referrer or document.referrer}
 
 
 def environment(at):
     """The context of an event made on page `at`, as analytics-next's enrichment has it (library aside)."""
-    if state['_timezone'] == None:  # noqa: E711 -- asked once (Intl is slow to ask); undefined, and left out, without Intl
+    global timezone
+    if timezone == None:  # noqa: E711 -- asked once (Intl is slow to ask); null without Intl
         try:
-            state['_timezone'] = Intl.DateTimeFormat().resolvedOptions().timeZone
+            timezone = Intl.DateTimeFormat().resolvedOptions().timeZone
         except:  # noqa: E722
             pass
-    found = {'page': at, 'userAgent': navigator.userAgent, 'locale': navigator.language, 'timezone': state['_timezone']}
+    found = {'page': at, 'userAgent': navigator.userAgent, 'locale': navigator.language, 'timezone': timezone}
     campaign = {}
     for pair in __new__(URLSearchParams(at['search'])):  # every utm_* parameter, utm_campaign as name, as analytics-next
         if pair[0].startsWith('utm_'):
@@ -32,13 +39,9 @@ def now_iso():
 
 
 def uuid():
-    """A random (v4) UUID; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere."""
-    data = __new__(Uint8Array(16))
-    try:
-        crypto.getRandomValues(data)
-    except:  # noqa: E722
-        for index in range(16):
-            data[index] = Math.floor(Math.random() * 256)
+    """A random (v4) UUID: crypto.randomUUID exists only in secure contexts, getRandomValues everywhere (every
+    browser with fetch has it)."""
+    data = crypto.getRandomValues(__new__(Uint8Array(16)))
     data[6] = (data[6] & 15) | 64
     data[8] = (data[8] & 63) | 128
     digits = ''

@@ -5,13 +5,13 @@ life. Another tab takes that queue over only once it is granted that lock (the t
 deletes it, so two tabs never send the same persisted event. Every access is guarded: in a
 sandboxed iframe even reading window.localStorage throws.
 """
-from xng.core.values import from_json, is_array, push, text, to_json
+from xng.core.values import from_json, guard, is_array, push, text, to_json
 
 PREFIX = 'xng.'
 QUEUE_PREFIX = 'xng.queue.'
 USER_ID_KEY = 'xng.user-id'
 STALE_MS = 600000  # without Web Locks, a queue untouched for 10 minutes belongs to a closed tab
-tab = {'key': QUEUE_PREFIX + text(Date.now()) + '.' + Math.random().toString(36).slice(2)}
+TAB_KEY = QUEUE_PREFIX + text(Date.now()) + '.' + Math.random().toString(36).slice(2)
 
 
 def area():
@@ -64,17 +64,17 @@ def forget_all():
 
 def save_queue(events):
     if len(events) == 0:
-        erase(tab['key'])
+        erase(TAB_KEY)
     else:
-        write(tab['key'], to_json({'savedAt': Date.now(), 'events': events}))
+        write(TAB_KEY, to_json({'savedAt': Date.now(), 'events': events}))
 
 
 def release_queue():
     """pagehide: without Web Locks (plain http sites), mark this tab's queue free for the next page now."""
-    saved = from_json(read(tab['key']))
+    saved = from_json(read(TAB_KEY))
     if not navigator.locks and saved:
         saved['savedAt'] = 0
-        write(tab['key'], to_json(saved))
+        write(TAB_KEY, to_json(saved))
 
 
 def claim_orphans(adopt):
@@ -85,21 +85,29 @@ def claim_orphans(adopt):
     frees it a moment later). The first tab granted it takes the queue and deletes it; any other tab
     waiting for it then finds nothing. A tab that stays open so also takes over the queue of a tab
     closed after it started. Where the Locks API is denied (a sandboxed frame) its promise rejects:
-    ignored, and storage is unreachable there anyway.
+    ignored, and storage is unreachable there anyway. This tab's own lock is taken at once; the scan of
+    the other queues waits for idle time (reading storage is slow, issue 13), within 2 s.
     """
     locks = navigator.locks
-    if not locks:
-        for key in queue_keys():
+    try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
+        if locks:
+            locks.request(TAB_KEY, lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
+        # Where there is no requestIdleCallback (Safari), setTimeout reads the options as a delay of 0. (A name
+        # for it: Transcrypt compiles `(a or b)(x)` as `a || b(x)`.)
+        when_idle = window.requestIdleCallback or setTimeout
+        when_idle(guard('claim', lambda: scan(locks, adopt)), {'timeout': 2000})
+    except:  # noqa: E722
+        pass
+
+
+def scan(locks, adopt):
+    for key in queue_keys():
+        if locks:
+            wait_for(locks, key, adopt)
+        else:
             saved = from_json(read(key))
             if not saved or Date.now() - saved['savedAt'] > STALE_MS:
                 take(key, adopt)
-        return
-    try:  # a denied Locks API rejects (sandboxed frames); some browsers may throw instead
-        locks.request(tab['key'], lambda: __new__(Promise(lambda resolve: None))).then(None, ignore)  # held for life
-        for key in queue_keys():
-            wait_for(locks, key, adopt)
-    except:  # noqa: E722
-        pass
 
 
 def wait_for(locks, key, adopt):
@@ -117,7 +125,7 @@ def queue_keys():
     """The persisted queues of other tabs (open or closed)."""
     found = []
     for key in own_keys():
-        if key.startsWith(QUEUE_PREFIX) and key != tab['key']:
+        if key.startsWith(QUEUE_PREFIX) and key != TAB_KEY:
             push(found, key)
     return found
 

@@ -10,8 +10,7 @@ from xng.core.consent import day_of
 from xng.core.values import to_json
 
 TIMEOUT_MS = 10000  # a hung collector must not hold the queue: abort, and the queue retries later
-TEXT = 'text/plain;charset=UTF-8'
-consent = {'_chain': Promise.resolve(True)}
+chain = Promise.resolve(True)  # the consent requests, one at a time
 
 
 def post_batch(url, body, keepalive, done, authorization):
@@ -23,11 +22,11 @@ def post_batch(url, body, keepalive, done, authorization):
     if optout.is_opted_out():
         done(None, None)
         return
-    headers = {'Content-Type': TEXT}
+    init = {'method': 'POST', 'body': body, 'keepalive': keepalive}  # a string body: text/plain;charset=UTF-8
     if authorization:
-        headers['Authorization'] = authorization
+        init['headers'] = {'Authorization': authorization}
     try:
-        request(url, {'method': 'POST', 'body': body, 'keepalive': keepalive, 'headers': headers}, done)
+        request(url, init, done)
     except:  # noqa: E722 -- keepalive fetch throws past its 64 KB budget; old browsers lack fetch
         if authorization:
             done(0, None)
@@ -94,7 +93,7 @@ def post_consent(url, created, opt_out_by_default):
     opt-out with its original creation time.
     """
     if optout.cross_site():  # the decision is out of sight in a frame under another site: nothing leaves
-        return consent['_chain']
+        return chain
     body = to_json({'domain': cookies.cookie_domain() or None, 'created': consent_day(created),
                     'optOutByDefault': opt_out_by_default})
 
@@ -104,8 +103,9 @@ def post_consent(url, created, opt_out_by_default):
                            'referrerPolicy': 'no-referrer'}).then(lambda response: response.ok, lambda error: False)
 
     # One at a time, in order: the collector's last Set-Cookie must be the visitor's last choice.
-    consent['_chain'] = consent['_chain'].then(post)
-    return consent['_chain']
+    global chain
+    chain = chain.then(post)
+    return chain
 
 
 def consent_day(created):

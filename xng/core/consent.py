@@ -116,12 +116,14 @@ def clear_choice(jar):
     jar['remove'](OPT_IN_COOKIE)
 
 
-def refresh(jar, name, now_ms):
+def refresh(jar, name, now_ms, renewed_today):
     """Rewrite an SDK-written cookie (floored) with the lifetime it has left; None if absent or foreign.
 
     Chromium keeps a cookie at most 400 days and Safari keeps script-written cookies 7 days, so the
     2-year promise holds only if each visit renews the cookie up to its original end. A cookie the
     SDK did not write is left alone; one past its 2 years is deleted (back to the default).
+    The value keeps its renewal day, or gets today's with `renewed_today` (serverOptOut's script fallback:
+    no second request today).
     """
     value = jar['read'](name)
     parsed = parse_value(value)
@@ -131,6 +133,6 @@ def refresh(jar, name, now_ms):
     if left <= 0:
         jar['remove'](name)
         return 0
-    renewed = parsed['renewed']
+    renewed = day_of(now_ms) if renewed_today else parsed['renewed']
     jar['write'](name, text(day_of(parsed['created'])) + ('' if renewed == None else '.' + text(renewed)), left)  # noqa: E711
     return left

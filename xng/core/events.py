@@ -5,7 +5,7 @@ the pipelines speaking it (RudderStack, Jitsu) take xng's events.
 Property values JSON cannot encode (functions, BigInt, symbols, cycles) are dropped one by one, not
 the whole event, and huge values are cut so that an event always fits in a beacon.
 """
-from xng.core.values import push, slice_of, appended, blank, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
+from xng.core.values import push, slice_of, appended, blank, merge, contains_same, has_key, is_array, is_object, is_finite_number, json_form, keys_of, to_json, type_of, utf8_length
 
 VERSION = '0.1.0'
 MAX_STRING = 8192        # characters kept of one string value
@@ -129,12 +129,7 @@ def event_bytes(event):
 def page_fields(category, name, properties, page):
     """A page event: `name` and `category` top-level and in the properties, which start from the page's own
     (url, path, search, title, referrer)."""
-    merged = blank()
-    for key in keys_of(page):
-        merged[key] = page[key]
-    extra = clean_properties(properties)
-    for key in keys_of(extra):
-        merged[key] = extra[key]
+    merged = merge(merge(blank(), page), clean_properties(properties))
     fields = {'type': 'page', 'properties': merged}
     if name != None:  # noqa: E711 -- as analytics-next: the call's name and category win over properties'
         fields['name'] = name

@@ -24,12 +24,14 @@ MAX_EVENTS = 1000            # the persisted store's bounds; the oldest events a
 MAX_STORED_BYTES = 1000000
 MAX_QUEUED_EVENTS = 10000    # the in-memory bounds; beyond them the oldest events are dropped
 MAX_QUEUED_BYTES = 10000000  # 10,000 small events with their context (user agent, page) are about 6 MB
+SEND_TIMER = 0  # the queue's two timers, in state['_timers']: the next batch (or retry) ...
+SAVE_TIMER = 1  # ... and the save at the end of this task
 
 
 def create(deps, restored):
     """A queue holding `restored` (events persisted by an earlier page), bounded."""
-    state = {'_deps': deps, '_entries': [], '_bytes': 0, 'timer': None, '_busy': False, '_waiters': [], '_failures': 0,
-             '_backoff': False, 'save_timer': None, '_dropped': 0, '_unstored': 0}
+    state = {'_deps': deps, '_entries': [], '_bytes': 0, '_timers': [None, None], '_busy': False, '_waiters': [],
+             '_failures': 0, '_backoff': False, '_dropped': 0, '_unstored': 0}
     for event in restored:
         add(state, event)
     bound(state)
@@ -38,7 +40,7 @@ def create(deps, restored):
 
 
 def add(state, event):
-    item = {'event': event, '_bytes': utf8_length(to_json(event))}
+    item = {'_event': event, '_bytes': utf8_length(to_json(event))}
     push(state['_entries'], item)
     state['_bytes'] += item['_bytes']
 
@@ -63,20 +65,22 @@ def enqueue_checked(state, event):
 
 
 def schedule(state, delay_ms):
-    set_once(state, 'timer', lambda: flush(state, None), delay_ms)
+    set_once(state, SEND_TIMER, lambda: flush(state, None), delay_ms)
 
 
-def set_once(state, key, callback, delay_ms):
-    """Start the timer state[key] unless it runs already."""
-    if state[key] == None:  # noqa: E711
-        state[key] = state['_deps']['_set_timer'](callback, delay_ms)
+def set_once(state, which, callback, delay_ms):
+    """Start the timer `which` (SEND_TIMER or SAVE_TIMER) unless it runs already."""
+    timers = state['_timers']
+    if timers[which] == None:  # noqa: E711
+        timers[which] = state['_deps']['_set_timer'](callback, delay_ms)
 
 
-def cancel(state, key):
-    """Stop the timer state[key] if it runs."""
-    if state[key] != None:  # noqa: E711
-        state['_deps']['_clear_timer'](state[key])
-        state[key] = None
+def cancel(state, which):
+    """Stop the timer `which` if it runs."""
+    timers = state['_timers']
+    if timers[which] != None:  # noqa: E711
+        state['_deps']['_clear_timer'](timers[which])
+        timers[which] = None
 
 
 def bound(state):
@@ -100,7 +104,7 @@ def report_dropped(state):
 
 def save_soon(state):
     """Persist when this task ends: writing the whole queue per event made a burst of calls quadratic."""
-    set_once(state, 'save_timer', lambda: save(state), 0)
+    set_once(state, SAVE_TIMER, lambda: save(state), 0)
 
 
 def save(state):
@@ -108,7 +112,7 @@ def save(state):
     if not state['_deps']['_allowed']():
         drop_all(state)
         return
-    cancel(state, 'save_timer')
+    cancel(state, SAVE_TIMER)
     report_dropped(state)
     first = first_stored(state['_entries'])
     if first > 0 and state['_unstored'] == 0:  # once as the store fills up, not at every save
@@ -142,7 +146,7 @@ def take_batch(entries):
 def events_of(batch):
     events = []
     for item in batch:
-        push(events, item['event'])
+        push(events, item['_event'])
     return events
 
 
@@ -158,7 +162,7 @@ def flush(state, done):
     if state['_backoff']:  # the collector asked us to wait (Retry-After, backoff): the retry timer sends
         settle(state)
         return
-    cancel(state, 'timer')
+    cancel(state, SEND_TIMER)
     if len(state['_entries']) == 0:
         settle(state)
         return
@@ -167,7 +171,7 @@ def flush(state, done):
 
 def retry(state):
     """The backoff is over: try again (and save, so the store shows this tab still owns its events)."""
-    state['timer'] = None
+    state['_timers'][SEND_TIMER] = None
     state['_backoff'] = False
     save_soon(state)
     flush(state, None)
@@ -192,12 +196,12 @@ def answered(state, batch, keepalive, status, retry_after):
     elif is_retryable(status):
         if not keepalive:  # an exit request failing says little about the collector: no longer backoff
             state['_failures'] += 1
-            cancel(state, 'timer')
+            cancel(state, SEND_TIMER)
             state['_backoff'] = True
-            set_once(state, 'timer', lambda: retry(state), retry_delay(state['_failures'], retry_after, state['_deps']['_random']))
+            set_once(state, SEND_TIMER, lambda: retry(state), retry_delay(state['_failures'], retry_after, state['_deps']['_random']))
             settle(state)
     else:
-        state['_deps']['_warn']('batch refused, HTTP ' + text(status) + ', events dropped:', len(batch))
+        state['_deps']['_warn']('HTTP ' + text(status) + ', batch dropped:', len(batch))
         acknowledge(state, batch)
         if not keepalive:
             flush(state, None)
@@ -229,9 +233,9 @@ def settle(state):
 
 def drop_all(state):
     """Forget every unsent event, here and in the persisted store (the visitor opted out)."""
-    cancel(state, 'timer')
-    pending = state['save_timer'] != None  # noqa: E711 -- the store may still hold what a pending save would change
-    cancel(state, 'save_timer')
+    cancel(state, SEND_TIMER)
+    pending = state['_timers'][SAVE_TIMER] != None  # noqa: E711 -- the store may still hold what a pending save would change
+    cancel(state, SAVE_TIMER)
     if len(state['_entries']) > 0 or pending:
         state['_entries'] = []
         state['_bytes'] = 0
@@ -252,7 +256,7 @@ def flush_on_exit(state):
         drop_all(state)
         return
     if not state['_backoff']:  # a pending retry keeps its timer: it is the one that resumes sending
-        cancel(state, 'timer')
+        cancel(state, SEND_TIMER)
     save(state)  # the page may be going: a save timer may never fire, and the store may hold delivered events
     rest = state['_entries']
     budget = MAX_BODY_BYTES  # browsers allow 64 KB of keepalive bodies in flight per page: the rest waits in storage

@@ -14,9 +14,7 @@ def retry_delay(failures, retry_after_s, random):
 
     The larger of the two: `Retry-After: 0` under a 503 storm must not turn the retries into a hot loop.
     """
-    ceiling = BACKOFF_BASE_MS
-    for step in range(1, failures):
-        ceiling = min(ceiling * 2, BACKOFF_CAP_MS)
+    ceiling = min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_CAP_MS)  # 1 s, 2 s, 4 s ... 60 s
     backoff = ceiling / 2 + random() * ceiling / 2
     if retry_after_s != None and retry_after_s * 1000 > backoff:  # noqa: E711
         return min(retry_after_s * 1000, RETRY_AFTER_CAP_MS)

@@ -103,13 +103,14 @@ def from_json(raw):
 
 
 # One for the page's life; it counts a lone surrogate as U+FFFD, as fetch sends it (None under CPython).
-codec = {'_encoder': None}  # the TextEncoder, made at the first event (not at load: issue 13)
+encoder = None  # the TextEncoder, made at the first event (not at load: issue 13)
 
 
 def utf8_length(raw):
-    if not codec['_encoder']:
-        codec['_encoder'] = __new__(TextEncoder())
-    return codec['_encoder'].encode(raw).length
+    global encoder
+    if not encoder:
+        encoder = __new__(TextEncoder())
+    return encoder.encode(raw).length
 
 
 def json_form(value):
@@ -137,8 +138,8 @@ def describe(value):
         shown = JSON.stringify(value, limited)
     except:  # noqa: E722
         shown = None
-    if type_of(shown) != 'string':  # undefined, a function, a symbol; an object JSON refused: its kind only
-        shown = '[' + type_of(value) + ']' if type_of(value) == 'object' else String(value)
+    if type_of(shown) != 'string':  # undefined, a function, a symbol, a BigInt, an object JSON refused: its kind
+        shown = '[' + type_of(value) + ']'
     return shown if len(shown) <= 80 else slice_of(shown, 0, 77) + '...'
 
 
@@ -146,6 +147,11 @@ def blank():
     """A new object without a prototype, for keys the page chose: 'constructor', 'toString' and the like stay
     plain data even where the page froze Object.prototype (an assignment would throw there)."""
     return Object.create(None)
+
+
+def merge(target, source):
+    """Object.assign: `source`'s own keys copied into `target`, which is returned."""
+    return Object.assign(target, source)
 
 
 DOMAIN_NAME = __pragma__('js', '/^[a-z0-9-]+(\\.[a-z0-9-]+)+$/')
@@ -300,6 +306,11 @@ def json_form(value):  # noqa: F811
 
 def blank():  # noqa: F811
     return {}
+
+
+def merge(target, source):  # noqa: F811
+    target.update(source)
+    return target
 
 
 DOMAIN_NAME = None  # noqa: F811
