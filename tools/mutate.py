@@ -283,14 +283,24 @@ def baseline(scratch, mutants, log):
     return failed
 
 
+def compiles(source, name):
+    """Whether CPython compiles `source` (Transcrypt takes some files that CPython refuses: those are not checked)."""
+    try:
+        compile(source, name, 'exec')
+    except SyntaxError:
+        return False
+    return True
+
+
 def problem(mutant):
     """Why the mutant cannot run on the worktree as it is (its code or a named test moved), else None."""
     path = ROOT / mutant['file']
     why = [] if path.exists() else ['no file %s' % mutant['file']]
     if not why:
-        mutated, reason = mutate_text(path.read_text(), mutant)
+        original = path.read_text()
+        mutated, reason = mutate_text(original, mutant)
         why += [reason] if reason else []
-        if mutated is not None and mutant['file'].endswith('.py'):
+        if mutated is not None and mutant['file'].endswith('.py') and compiles(original, mutant['file']):
             try:
                 compile(mutated, mutant['file'], 'exec')
             except SyntaxError as error:  # e.g. a replacement that breaks the indentation

@@ -35,7 +35,7 @@ MUTANTS = [
     {'id': 'other-tab-no-forget',
      'rule': "another tab's opt-out makes this tab forget at once (its panel goes)",
      'file': 'xng/tracker.py', 'function': 'on_storage',
-     'find': "state['_clean'] = False\n        withhold(now, [])", 'replace': "state['_clean'] = False",
+     'find': 'clean = False\n        withhold(now, [])', 'replace': 'clean = False',
      'tests': [E2E + 'test_promise.py::test_an_opt_out_in_another_tab_removes_this_tabs_panel_at_once']},
 
     # ------------------------------------------------------------------------------------- the cookie
@@ -170,7 +170,7 @@ MUTANTS = [
     {'id': 'deleted-queue-kept',
      'rule': "a tab whose queue another tab deleted (an opt-out) drops what it holds, even after an opt-in",
      'file': 'xng/tracker.py', 'function': 'on_storage',
-     'find': "        queue.drop_all(state['_queue'])\n", 'replace': '        pass\n',
+     'find': '        queue.drop_all(outbox)\n', 'replace': '        pass\n',
      'tests': [E2E + 'test_promise.py::test_a_queue_another_tab_deleted_stays_dropped_after_an_opt_out_and_in_within_one_task',
                E2E + 'test_delivery.py::test_events_queued_in_one_tab_are_never_sent_after_an_opt_out_and_opt_in_in_another']},
     {'id': 'exit-intent-while-out',
