@@ -202,7 +202,7 @@ def drain():
             ids['userId'] = fields['userId']
         event = events.build(fields, ids, page.environment(call['_page']), call['_time'], page.uuid(),
                              settings['writeKey'])
-        queue.enqueue_checked(outbox, event)
+        queue.enqueue_checked(outbox, event, events.measured)  # measured once, by build()
 
 
 safe_drain = guard('drain', drain)  # from a microtask, flush() or page exit: a failure stays a warning

@@ -295,3 +295,14 @@ def test_a_huge_page_title_in_a_page_event_still_fits():
 
 def test_the_limits_fit_a_beacon():
     assert MAX_EVENT_BYTES < 64 * 1024 and events.SHORT_STRING < MAX_STRING
+
+
+@pytest.mark.parametrize('properties', [
+    {'sku': 'MUG-7'},                                              # as it is
+    {'field%d' % i: 'é' * MAX_STRING for i in range(10)},          # shortened
+    {'k%d' % i: 'v' * 1000 for i in range(MAX_ITEMS)},             # marked truncated
+])
+def test_build_leaves_the_size_of_the_event_it_returns_in_measured(properties):
+    """The queue counts the event by events.measured (one JSON.stringify per event): it must be the event's size as sent."""
+    event = make(track_fields('Viewed Product', properties))
+    assert events.measured == wire_bytes(event)

@@ -107,7 +107,10 @@ def build(fields, ids, context, timestamp, message_id, write_key):
 
 
 def fit(event):
-    """Cut an event's property strings, then all its strings, then its properties, until it fits MAX_EVENT_BYTES."""
+    """Cut an event's property strings, then all its strings, then its properties, until it fits MAX_EVENT_BYTES.
+
+    Its size as sent is left in `measured`, for the queue (measuring is a JSON.stringify: once is enough).
+    """
     if event_bytes(event) <= MAX_EVENT_BYTES:
         return event
     for key in ['properties', 'traits']:
@@ -119,11 +122,17 @@ def fit(event):
         for key in ['properties', 'traits']:
             if has_key(event, key):
                 event[key] = {'xngTruncated': True}
+        event_bytes(event)
     return event
 
 
+measured = 0  # the bytes of JSON of the last event measured (fit() measures last the event it returns)
+
+
 def event_bytes(event):
-    return utf8_length(to_json(event))
+    global measured
+    measured = utf8_length(to_json(event))
+    return measured
 
 
 def page_fields(category, name, properties, page):

@@ -33,14 +33,15 @@ def create(deps, restored):
     state = {'_deps': deps, '_entries': [], '_bytes': 0, '_timers': [None, None], '_busy': False, '_waiters': [],
              '_failures': 0, '_backoff': False, '_dropped': 0, '_unstored': 0}
     for event in restored:
-        add(state, event)
+        add(state, event, None)
     bound(state)
     report_dropped(state)
     return state
 
 
-def add(state, event):
-    item = {'_event': event, '_bytes': utf8_length(to_json(event))}
+def add(state, event, size):
+    """Queue `event`, of `size` bytes of JSON (None: measure it here)."""
+    item = {'_event': event, '_bytes': utf8_length(to_json(event)) if size == None else size}  # noqa: E711
     push(state['_entries'], item)
     state['_bytes'] += item['_bytes']
 
@@ -50,12 +51,13 @@ def enqueue(state, event):
     if not state['_deps']['_allowed']():
         drop_all(state)
         return
-    enqueue_checked(state, event)
+    enqueue_checked(state, event, None)
 
 
-def enqueue_checked(state, event):
-    """enqueue() for a caller that read the gate just now (the tracker's drain): one cookie read serves both."""
-    add(state, event)
+def enqueue_checked(state, event, size):
+    """enqueue() for a caller that read the gate just now (the tracker's drain): one cookie read serves both;
+    `size`: the event's bytes of JSON if the caller measured them (events.measured), else None."""
+    add(state, event, size)
     bound(state)
     save_soon(state)
     if len(state['_entries']) >= BATCH_SIZE and not state['_backoff'] and not state['_busy']:
