@@ -195,6 +195,11 @@ MUTANTS = [
      'file': 'xng/browser/optout.py', 'function': 'cross_site',
      'find': 'origin.protocol != location.protocol or ', 'replace': '',
      'tests': [E2E + 'test_hardening_frames.py::test_a_frame_on_https_under_the_same_host_on_http_tracks_nothing']},
+    {'id': 'frame-unknown-tracked',
+     'rule': "a frame that cannot tell its ancestors' site (a sandboxed, opaque parent) counts as cross-site",
+     'file': 'xng/browser/optout.py', 'function': 'cross_site',
+     'find': '    except:  # noqa: E722\n        return True', 'replace': '    except:  # noqa: E722\n        return False',
+     'tests': [E2E + 'test_hardening_frames.py::test_a_frame_under_a_sandboxed_frame_cannot_tell_its_site_and_tracks_nothing']},
 
     # ------------------------------------------------------------------------------- the cookie attributes
     {'id': 'cookie-secure-on-https',
