@@ -164,6 +164,17 @@ MUTANTS = [
      'file': 'xng/browser/transport.py', 'function': 'post_consent',
      'find': "'referrerPolicy': 'no-referrer'", 'replace': "'referrerPolicy': 'strict-origin-when-cross-origin'",
      'tests': [E2E + 'test_hardening_consent.py::test_consent_endpoint_names_the_sites_own_routes_and_the_body_is_day_precise']},
+    {'id': 'wsgi-pending-granted',
+     'rule': "the WSGI middleware counts a pending visitor as opted out (environ['xng.opted_out'])",
+     'file': 'xng/server.py', 'function': '__call__',
+     'find': "environ['xng.opted_out'] = status != 'granted'", 'replace': "environ['xng.opted_out'] = status == 'denied'",
+     'tests': [UNIT + 'test_server.py::test_wsgi_middleware_sets_the_environ_keys']},
+    {'id': 'asgi-pending-granted',
+     'rule': "the ASGI middleware counts a pending visitor as opted out (request.state.xng_opted_out)",
+     'file': 'xng/server.py', 'function': '__call__',
+     'find': "state['xng_opted_out'] = status != 'granted'", 'replace': "state['xng_opted_out'] = status == 'denied'",
+     'tests': [UNIT + 'test_server.py::test_asgi_middleware_sets_the_state',
+               UNIT + 'test_server_frameworks.py::test_fastapi_sees_pending_then_the_choices_made_through_the_mounted_consent_app']},
 
     # ----------------------------------------------------------------- the consent routes refuse cross-site
     {'id': 'consent-cross-site-accepted',
