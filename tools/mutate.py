@@ -44,14 +44,25 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTANTS_DIR = ROOT / 'tests' / 'mutants'
 LINKED = ['.venv', 'node_modules', 'bench/node_modules']  # bench's: the analytics-next side-by-side test
 FIELDS = ('id', 'rule', 'file', 'function', 'find', 'replace', 'tests')
+# A test that hangs on a mutant (say, awaiting a Promise the mutant never settles) does not pass: past these
+# bounds the run is stopped and the mutant counts as killed by the test that was running, marked "hung".
+NAMED_TIMEOUT_S = 300
+SUITE_TIMEOUT_S = 1800
 
 
-def run(command, cwd):
-    """(exit code, output) of a command in its own process group, killed with it if the runner is stopped."""
+def run(command, cwd, timeout=None):
+    """(exit code, output) of a command in its own process group, killed with it if the runner is stopped.
+
+    Past `timeout` seconds the group is killed and the exit code is None (a test that hangs on a mutant).
+    """
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
+        return None, output
     except BaseException:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -162,13 +173,17 @@ class Scratch:
                 raise SystemExit('the unmutated code does not build:\n' + output)
             self.built_clean = True
 
-    def pytest(self, targets):
-        """(exit code, first failing test id or None, output tail) of pytest -x on `targets`."""
+    def pytest(self, targets, timeout):
+        """(exit code, first failing test id or None, output tail) of pytest -x on `targets`; exit code None
+        when it ran past `timeout` seconds (then the test running at that moment is named, from -v's output)."""
         report = self.dir / 'mutate-report.xml'
         if report.exists():
             report.unlink()
-        command = [self.python, '-m', 'pytest', '-x', '-q', '-p', 'no:cacheprovider', '--junitxml', str(report)] + targets
-        code, output = run(command, self.dir)
+        command = [self.python, '-m', 'pytest', '-x', '-v', '-p', 'no:cacheprovider', '--junitxml', str(report)] + targets
+        code, output = run(command, self.dir, timeout)
+        if code is None:
+            started = re.findall(r'^(tests/\S+::\S+) ', output, re.M)
+            return None, started[-1] if started else None, output[-3000:]
         return code, first_failure(report), output[-3000:]
 
     def remove(self):
@@ -224,7 +239,9 @@ def run_mutant(scratch, mutant, log, failing=()):
                 if not ok:
                     log('    build failed:\n' + output)
                     return 'BROKEN', 'the mutant does not build'
-            code, failed, output = scratch.pytest(tests)
+            code, failed, output = scratch.pytest(tests, NAMED_TIMEOUT_S)
+            if code is None:
+                return 'KILLED', '%s (hung: stopped after %d s)' % (failed or 'a named test', NAMED_TIMEOUT_S)
             if code in (4, 5):  # usage error / nothing collected: a named test is gone
                 return 'STALE', 'named tests not found: ' + output.strip().splitlines()[-1]
             if code != 0:
@@ -236,7 +253,9 @@ def run_mutant(scratch, mutant, log, failing=()):
                 return 'BROKEN', 'the mutant does not build'
         log('    named tests pass on the mutant: running the whole suite')
         deselect = [argument for test in failing for argument in ('--deselect', test)]
-        code, failed, output = scratch.pytest(['tests'] + deselect)
+        code, failed, output = scratch.pytest(['tests'] + deselect, SUITE_TIMEOUT_S)
+        if code is None:
+            return 'KILLED', '%s (hung: stopped after %d s; not named)' % (failed or 'the suite', SUITE_TIMEOUT_S)
         if code != 0:
             return 'KILLED', (failed or 'pytest exit %d' % code) + ' (not named)'
         return 'SURVIVED', ''
@@ -251,7 +270,10 @@ def baseline(scratch, mutants, log):
     log('baseline: %d named tests on the unmutated code' % len(targets))
     report = scratch.dir / 'mutate-baseline.xml'
     code, output = run([scratch.python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--junitxml', str(report)]
-                       + targets, scratch.dir)
+                       + targets, scratch.dir, SUITE_TIMEOUT_S)
+    if code is None:
+        log(output[-4000:])
+        raise SystemExit('the baseline run of the named tests hung (stopped after %d s)' % SUITE_TIMEOUT_S)
     failed = failures(report)
     if code != 0 and not failed:
         log(output[-4000:])
@@ -261,14 +283,24 @@ def baseline(scratch, mutants, log):
     return failed
 
 
+def compiles(source, name):
+    """Whether CPython compiles `source` (Transcrypt takes some files that CPython refuses: those are not checked)."""
+    try:
+        compile(source, name, 'exec')
+    except SyntaxError:
+        return False
+    return True
+
+
 def problem(mutant):
     """Why the mutant cannot run on the worktree as it is (its code or a named test moved), else None."""
     path = ROOT / mutant['file']
     why = [] if path.exists() else ['no file %s' % mutant['file']]
     if not why:
-        mutated, reason = mutate_text(path.read_text(), mutant)
+        original = path.read_text()
+        mutated, reason = mutate_text(original, mutant)
         why += [reason] if reason else []
-        if mutated is not None and mutant['file'].endswith('.py'):
+        if mutated is not None and mutant['file'].endswith('.py') and compiles(original, mutant['file']):
             try:
                 compile(mutated, mutant['file'], 'exec')
             except SyntaxError as error:  # e.g. a replacement that breaks the indentation

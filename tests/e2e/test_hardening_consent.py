@@ -96,6 +96,7 @@ def test_consent_endpoint_names_the_sites_own_routes_and_the_body_is_day_precise
     assert [r.url for r in answered] == [base_url + '/site/consent/opt-out', base_url + '/site/consent/opt-in']
     for request in answered:
         assert json.loads(request.post_data) == {'domain': None, 'created': None, 'optOutByDefault': False}
+        assert 'referer' not in request.all_headers()  # it must not tell the site which page the visitor is on
     assert [r for r in log.requests if '/api/opt-' in r.url] == []  # not the default routes
 
 

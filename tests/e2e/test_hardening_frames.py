@@ -84,3 +84,37 @@ def test_a_same_site_frame_tracks_as_today(context, page, base_url, collector, h
     frame.evaluate('xng.optOutTracking()')
     page.goto(origin(base_url, top_host) + '/t/after.html')
     assert page.evaluate('document.cookie').find(NAME + '=') >= 0
+
+
+def test_a_frame_on_https_under_the_same_host_on_http_tracks_nothing(context, page, server, base_url, collector, log):
+    """Browsers tell sites apart by scheme too: https://shop framed by http://shop is under another site."""
+    context.add_init_script(COUNT_SIDE_EFFECTS)
+    https = 'https://shop.xng.test:%d' % urlsplit(server.https_url).port
+    frame = framed(context, page, origin(base_url, 'shop.xng.test'), https)
+    assert frame.evaluate('location.protocol') == 'https:'
+    assert frame.evaluate('xng.isTrackingOptOut()') is True
+    frame.evaluate("xng.track('Later'); xng.optOutTracking(); xng.optInTracking(); xng.flush()")
+    assert frame.evaluate('window.__effects') == {'timers': 0, 'storage': 0, 'cookies': []}
+    settle(page)
+    assert [r.url for r in log.requests if '/api/' in r.url] == [] and collector.events() == []
+
+
+def test_a_frame_under_a_sandboxed_frame_cannot_tell_its_site_and_tracks_nothing(context, page, base_url, collector, log):
+    """Its parent's origin is opaque ('null' in ancestorOrigins): what cannot be told counts as cross-site."""
+    frame_csp = "default-src 'none'; script-src %s; connect-src %s" % (base_url, base_url)
+    inner = ('<!doctype html><html><head><meta charset="utf-8"><title>inner</title><script src="%s/snippet.js"></script>'
+             '<script async src="%s/xng.min.js"></script></head><body>inner</body></html>' % (base_url, base_url))
+    serve(context, base_url + '/t/inner.html', inner, csp=frame_csp)
+    serve(context, base_url + '/t/middle.html', '<!doctype html><iframe src="%s/t/inner.html"></iframe>' % base_url,
+          csp=None)
+    serve(context, base_url + '/t/top.html', '<!doctype html><iframe sandbox="allow-scripts" src="/t/middle.html"></iframe>',
+          csp=None)
+    page.goto(base_url + '/t/top.html')
+    frame = wait_until(lambda: [f for f in page.frames if f.url.endswith('/t/inner.html')], 'the inner frame')[0]
+    frame.wait_for_function('() => window.xng && window.xng.loaded === true')
+    assert frame.evaluate('Array.from(location.ancestorOrigins)') == ['null', base_url]
+    frame.evaluate("xng.init({endpoint: '%s/api/batch', pollInterval: 0}); xng.track('Under A Sandbox')" % base_url)
+    assert frame.evaluate('xng.isTrackingOptOut()') is True
+    frame.evaluate('xng.flush()')
+    settle(page)
+    assert [r.url for r in log.requests if '/api/' in r.url] == [] and collector.events() == []

@@ -1,13 +1,14 @@
 """Rules of the opt-out promise that only the shipped bundle can prove, each killing a mutant of
 tests/mutants/ (`make mutate`): the transport's own gate, the stub's cookie and signal rules, the
-host-only variant, the poll timer, another tab's opt-out, a consent manager's cookie, Retry-After
-as a date. Timers run on the page's fake clock where a test needs them to have (or not have) fired.
+host-only variant, the poll timer, another tab's opt-out (and its deleted queue), the display's own
+gate, a consent manager's cookie, Retry-After as a date. Timers run on the page's fake clock where a test needs them to have (or not have) fired.
 """
 import time
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from support import cookie, page_html, serve, settle, wait_until
+from test_channels import EXIT_LISTENER_COUNTER, RENDER_RECORDER
 
 NAME = 'xng.tracking-opt-out'
 PAGE = '/t/promise.html'
@@ -156,6 +157,33 @@ def test_the_stubs_opt_in_deletes_the_domain_cookie(context, page, base_url):
     assert page.evaluate('xng.isTrackingOptOut()') is False
 
 
+# --- another tab ---------------------------------------------------------------------------------
+
+def test_a_queue_another_tab_deleted_stays_dropped_after_an_opt_out_and_in_within_one_task(context, page, base_url,
+                                                                                          collector):
+    """Tab B opts out and in again in one task: by the time tab A hears that its persisted queue was deleted,
+    the visitor is opted in. Only an opt-out deletes another tab's queue, so A must drop what it holds."""
+    open_page(context, page, base_url + PAGE)
+    page.evaluate("""() => {
+        window.__removed = [];  // after the SDK's own listener (added by init): it has run when this one does
+        addEventListener('storage', event => { if (event.newValue === null) __removed.push(event.key); });
+    }""")
+    collector.faults(down=True)
+    page.evaluate("() => { for (let seq = 0; seq < 3; seq++) xng.track('Held In A', {seq}); return xng.flush(); }")
+    keys = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('xng.queue.'))")
+    assert len(keys) == 1  # A's queue, persisted while the collector is down
+    other = context.new_page()
+    open_page(context, other, base_url + PAGE)
+    other.evaluate('xng.optOutTracking(); xng.optInTracking()')
+    page.wait_for_function('key => window.__removed.includes(key)', arg=keys[0])
+    assert page.evaluate('xng.getTrackingConsent()') == 'granted'
+    collector.faults(down=False)
+    page.evaluate("xng.flush()")  # A's next attempt, as its retry timer would make it
+    page.evaluate("() => { xng.track('Marker'); return xng.flush(); }")
+    collector.wait_for(['Marker'])
+    assert collector.named('Held In A') == []
+
+
 # --- the channels ----------------------------------------------------------------------------------
 
 def test_no_poll_timer_while_opted_out(context, page, base_url):
@@ -187,6 +215,28 @@ def test_an_opt_out_in_another_tab_removes_this_tabs_panel_at_once(context, page
     other.evaluate('xng.optOutTracking()')
     page.locator('xng-message').wait_for(state='detached')
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('xng.'))") == []
+
+
+def test_a_cookie_set_as_the_exit_intent_fires_keeps_the_message_away(context, page, base_url):
+    """The exit-intent listener reads the opt-out, and the display reads it again as the message would
+    show: a cookie written in between (page code on that same mouseout) must keep it off the screen."""
+    context.add_init_script(EXIT_LISTENER_COUNTER)
+    context.add_init_script(RENDER_RECORDER)
+    context.add_init_script(AFTER_NEXT_READ)
+    context.route('**/api/messages*', lambda route: route.fulfill(
+        json={'messages': [{'id': 'exit-1', 'channel': 'exit-intent', 'title': 'Leaving?', 'body': 'Body'}]}))
+    init = "xng.init({endpoint: '/api/batch', messagesEndpoint: '/api/messages', pollInterval: 0})"
+    open_page(context, page, base_url + PAGE, init)
+    page.evaluate("xng.track('Viewed Product'); xng.flush()")
+    page.wait_for_function('() => window.__mouseoutListeners === 1')  # the message arrived and is held back
+    page.mouse.move(300, 200)
+    page.evaluate('''() => {
+        window.__afterNextRead = () => { document.cookie = 'xng.tracking-opt-out=page-code; Path=/'; };
+    }''')
+    page.mouse.move(300, -20)  # out through the top: the listener's read, then the page's cookie
+    assert page.evaluate('window.__afterNextRead') is None and cookie(context, NAME)['value'] == 'page-code'
+    assert page.evaluate('window.__rendered') == 0
+    assert page.evaluate("localStorage.getItem('xng.shown-messages')") is None
 
 
 # --- delivery --------------------------------------------------------------------------------------
