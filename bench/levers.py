@@ -122,15 +122,20 @@ def _snippet():
     return path.read_bytes() if path.exists() else b''
 
 
-def init_variants(work):
-    readable = (BUILD / 'xng.js').read_text()
-    out, notes = {'base': tool.minify(readable, work, 'base')}, {}
-    for name in INIT_EDITS:
+def add_edited(readable, names, work, out, notes):
+    """One minified variant per edit in `names` into `out`; an edit that no longer applies is noted and skipped."""
+    for name in names:
         text = edit(readable, name)
         if text is None:
             notes[name] = 'edit no longer applies; skipped'
             continue
         out[name] = tool.minify(text, work, name)
+
+
+def init_variants(work):
+    readable = (BUILD / 'xng.js').read_text()
+    out, notes = {'base': tool.minify(readable, work, 'base')}, {}
+    add_edited(readable, INIT_EDITS, work, out, notes)
     return out, notes
 
 
@@ -141,12 +146,7 @@ def variants(work):
     out['base'] = tool.minify(readable, work, 'base')
     if (BUILD / 'xng.core.min.js').exists():
         out['core'] = (BUILD / 'xng.core.min.js').read_bytes()
-    for name in EDITS:
-        text = edit(readable, name)
-        if text is None:
-            notes[name] = 'edit no longer applies; skipped'
-            continue
-        out[name] = tool.minify(text, work, name)
+    add_edited(readable, EDITS, work, out, notes)
     spans = run_at_load(out['base'])
     out['pife'], count = parenthesise(out['base'], spans)
     notes['pife'] = '%d of the %d functions run at load wrapped' % (count, len(spans))
