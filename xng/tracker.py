@@ -28,7 +28,7 @@ OPTION_NAMES = ['endpoint', 'writeKey', 'apiKey', 'authorization', 'cookieDomain
                 'respectGlobalPrivacyControl', 'respectDoNotTrack', 'consentEndpoint', 'optOutByDefault', 'trackPageViews']
 # The tracker's state: module variables (the functions that assign one say `global`), which minify shortest.
 settings = None        # the init options (snapshot), once init has accepted them
-outbox = None          # the event queue (xng/core/queue.py), from the first opted-in drain after init
+outbox = None          # the event queue (xng/core/queue.py), from init or the first drain while granted
 pending = []           # this task's calls, until the drain
 held = []              # calls held while consent is pending (page memory only)
 user_in_memory = None  # the user id where storage throws
@@ -130,10 +130,9 @@ def adopt(persisted):
 
 def send_events(batch, keepalive, done):
     """One batch, in analytics-next's envelope: {batch, sentAt, writeKey}."""
-    options = settings
     body = {'batch': batch, 'sentAt': page.now_iso()}
-    if options['writeKey'] != None:  # noqa: E711
-        body['writeKey'] = options['writeKey']
+    if settings['writeKey'] != None:  # noqa: E711
+        body['writeKey'] = settings['writeKey']
 
     def answered(status, retry_after):
         done(status, retry_after)
@@ -141,7 +140,7 @@ def send_events(batch, keepalive, done):
             for hook in sent_hooks:
                 hook()
 
-    transport.post_batch(options['endpoint'], to_json(body), keepalive, answered, options['authorization'])
+    transport.post_batch(settings['endpoint'], to_json(body), keepalive, answered, settings['authorization'])
 
 
 def record(fields):
@@ -394,8 +393,7 @@ def tell_server(opted_out):
 
 def consent_url(opted_out):
     """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
-    options = settings
-    base = urls.safe_url(options['consentEndpoint']) or __new__(URL(options['endpoint'], location.href)).origin + '/api'
+    base = urls.safe_url(settings['consentEndpoint']) or __new__(URL(settings['endpoint'], location.href)).origin + '/api'
     if slice_of(base, -1, None) == '/':
         base = slice_of(base, 0, -1)
     return base + ('/opt-out' if opted_out else '/opt-in')

@@ -108,7 +108,7 @@ MUTANTS = [
     {'id': 'write-key-not-in-body',
      'rule': 'the batch body carries writeKey',
      'file': 'xng/tracker.py', 'function': 'send_events',
-     'find': "body['writeKey'] = options['writeKey']", 'replace': 'pass',
+     'find': "body['writeKey'] = settings['writeKey']", 'replace': 'pass',
      'tests': [E2E + 'test_segment.py::test_write_key_in_the_body_and_on_each_event_without_authorization']},
     {'id': 'api-key-ignored',
      'rule': 'apiKey is accepted as the old name of writeKey',
