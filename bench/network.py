@@ -38,17 +38,28 @@ def page_url(sdk_name, load_bundle):
     return '%s/%s/%s.html' % (ORIGIN, 'load' if load_bundle else 'bare', sdk_name)
 
 
+# The bench's calls are all named this event; a JSON body that carries it says `"event":"Bench"` once per event.
+EVENT_MARK = b'"event":"Bench"'
+
+
 class RequestLog:
     """Requests one browser context sent to 'the network' (anything the bench does not serve itself)."""
 
     def __init__(self):
         self.entries = []  # (time.monotonic(), method, url)
+        self.events = []  # (time.monotonic(), how many of the bench's events the request's body carried)
 
-    def add(self, method, url):
-        self.entries.append((time.monotonic(), method, url))
+    def add(self, method, url, body=None):
+        now = time.monotonic()
+        self.entries.append((now, method, url))
+        self.events.append((now, (body or b'').count(EVENT_MARK)))
 
     def since(self, moment):
         return [entry for entry in self.entries if entry[0] >= moment]
+
+    def events_since(self, moment):
+        """The bench's events the requests since `moment` delivered, for SDKs that send JSON (xng, the floor)."""
+        return sum(count for at, count in self.events if at >= moment)
 
     def last_at(self):
         return self.entries[-1][0] if self.entries else 0.0
@@ -78,7 +89,7 @@ class LocalNetwork:
         cors = self._cors_headers(request)
         if request.method == 'OPTIONS':  # CORS preflight: part of a request, not a request of its own
             return route.fulfill(status=204, headers=cors)
-        log.add(request.method, url)
+        log.add(request.method, url, request.post_data_buffer)
         body = self.segment_settings if self._is_segment_settings(url) else '{}'
         return route.fulfill(status=200, headers=dict(cors, **{'Content-Type': 'application/json'}),
                              body=body)
