@@ -1,4 +1,4 @@
-"""The rules the open issues added (packaging 9, Segment spec 10, consent 11, hardening 12), one mutant each.
+"""The rules the open issues added (packaging 9, Segment spec 10, consent 11, hardening 12, load cost 13), one mutant each.
 
 Read by tools/mutate.py (`make mutate`), like promise.py: each a small, plausible bug of one rule, in
 the function that holds it, with the tests expected to fail on it.
@@ -273,4 +273,37 @@ MUTANTS = [
      'find': 'return Object.create(None)', 'replace': 'return Object.create(Object.prototype)',
      'tests': [E2E + 'test_guest.py::test_frozen_object_prototype_keeps_inherited_names_in_events',
                E2E + 'test_hardening_guest.py::test_xng_loads_and_sends_on_a_page_with_frozen_or_patched_built_ins']},
+
+    # ----------------------------------------------------------------------------------- load cost (13)
+    {'id': 'exit-listeners-at-load',
+     'rule': 'loading the library adds no listener: the page-exit ones come with the first init()',
+     'file': 'xng/calls.py', 'function': 'install',
+     'find': '    window.xng = api\n', 'replace': '    window.xng = api\n    listen()\n',
+     'tests': [E2E + 'test_load.py::test_loading_a_classic_build_adds_no_listener_timer_cookie_read_or_encoder']},
+    {'id': 'messages-listener-at-load',
+     'rule': "the messages' visibilitychange listener is added once messagesEndpoint is configured, not at load",
+     'file': 'xng/messaging.py', 'function': 'install',
+     'find': 'push(tracker.init_hooks, configure)',
+     'replace': "push(tracker.init_hooks, configure)\n    document.addEventListener('visibilitychange', on_visibility)",
+     'tests': [E2E + 'test_load.py::test_loading_a_classic_build_adds_no_listener_timer_cookie_read_or_encoder']},
+    {'id': 'encoder-at-load',
+     'rule': 'the TextEncoder is made at the first event, not at load',
+     'file': 'xng/core/values.py', 'function': None,
+     'find': 'encoder = None  # the TextEncoder', 'replace': 'encoder = __new__(TextEncoder())  # the TextEncoder',
+     'tests': [E2E + 'test_load.py::test_loading_a_classic_build_adds_no_listener_timer_cookie_read_or_encoder']},
+    {'id': 'claim-in-init',
+     'rule': "init() takes its own Web Lock at once but scans storage for closed tabs' queues in idle time",
+     'file': 'xng/browser/storage.py', 'function': 'claim_orphans',
+     'find': "when_idle(guard('claim', lambda: scan(locks, adopt)), {'timeout': 2000})", 'replace': 'scan(locks, adopt)',
+     'tests': [E2E + 'test_load.py::test_the_claim_of_closed_tabs_queues_waits_for_idle_time_after_init']},
+    {'id': 'measured-twice',
+     'rule': 'each event is measured in UTF-8 once: the queue takes the size events.fit measured',
+     'file': 'xng/tracker.py', 'function': 'drain',
+     'find': 'queue.enqueue_checked(outbox, event, events.measured)', 'replace': 'queue.enqueue_checked(outbox, event, None)',
+     'tests': [E2E + 'test_load.py::test_each_event_is_measured_once']},
+    {'id': 'timezone-from-intl',
+     'rule': "the event's timezone comes from Temporal where there is one: a page's first Intl.DateTimeFormat costs 30-90 ms",
+     'file': 'xng/browser/page.py', 'function': 'environment',
+     'find': 'clock.Now.timeZoneId() if clock else Intl', 'replace': 'Intl',
+     'tests': [E2E + 'test_load.py::test_the_first_events_timezone_comes_from_temporal_without_intl_where_there_is_one']},
 ]
