@@ -2,7 +2,8 @@
 
 Run from the repo root after `make build` and `npm ci --prefix bench`:
     .venv/bin/python bench/run.py [--quick] [--json build/bench.json] [--xng build/xng.min.js]
-Prints a table, writes the figures as JSON, and exits 1 if xng does anything while opted out.
+Prints a table, writes the figures as JSON, and exits 1 if xng does anything while opted out, or if
+xng or the floor leaves events of the track-total window undelivered.
 Besides the peers, the same run measures the other builds of xng (build/xng.core.min.js, and the ES
 module build/xng.mjs bundled as an app would) and two floors: a minimal tracker written by hand
 (bench/floor.js) and an empty script, so that every xng figure also reads as a ratio to the floor.
