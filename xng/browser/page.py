@@ -29,7 +29,7 @@ def environment(at):
     campaign = {}
     for pair in __new__(URLSearchParams(at['search'])):  # every utm_* parameter, utm_campaign as name, as analytics-next
         if pair[0].startsWith('utm_'):
-            key = slice_of(pair[0], 4, None)
+            key = slice_of(pair[0], 4)
             campaign['name' if key == 'campaign' else key] = pair[1]
             found['campaign'] = campaign
     return found
