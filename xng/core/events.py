@@ -49,8 +49,8 @@ def clean(value, max_string, ancestors, budget):
 
 def clean_list(items, max_string, ancestors, budget):
     out = []
-    for index in range(min(len(items), MAX_ITEMS)):
-        item = clean(items[index], max_string, ancestors, budget)
+    for each in slice_of(items, 0, MAX_ITEMS):
+        item = clean(each, max_string, ancestors, budget)
         push(out, None if item is DROP else item)  # as JSON.stringify does for array holes
     return out
 
