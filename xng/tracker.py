@@ -394,7 +394,7 @@ def tell_server(opted_out):
 def consent_url(opted_out):
     """POST {consentEndpoint}/opt-out or /opt-in; by default consentEndpoint is /api on the endpoint's origin."""
     base = urls.safe_url(settings['consentEndpoint']) or __new__(URL(settings['endpoint'], location.href)).origin + '/api'
-    if slice_of(base, -1, None) == '/':
+    if slice_of(base, -1) == '/':
         base = slice_of(base, 0, -1)
     return base + ('/opt-out' if opted_out else '/opt-in')
 

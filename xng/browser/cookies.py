@@ -7,7 +7,6 @@ the page, in memory.
 from org.transcrypt.stubs.browser import __pragma__
 from xng.core.consent import cookie_value
 from xng.core.site import within
-from xng.core.values import text
 
 PROBE_COOKIE = 'xng.domain-probe'
 configured_domain = None  # the cookieDomain to write with ...
@@ -58,7 +57,7 @@ def attributes(max_age_ms, domain):
     seconds = Math.floor(max_age_ms / 1000)
     expires = __new__(Date(Date.now() + seconds * 1000)).toUTCString()
     # Never Secure: the decision is no secret, and the http pages of the site must see it too.
-    parts = '; Max-Age=' + text(seconds) + '; Expires=' + expires + '; Path=/; SameSite=Lax'
+    parts = '; Max-Age=' + seconds + '; Expires=' + expires + '; Path=/; SameSite=Lax'
     if domain:
         parts += '; Domain=' + domain
     return parts

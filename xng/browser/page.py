@@ -29,7 +29,7 @@ def environment(at):
     campaign = {}
     for pair in __new__(URLSearchParams(at['search'])):  # every utm_* parameter, utm_campaign as name, as analytics-next
         if pair[0].startsWith('utm_'):
-            key = slice_of(pair[0], 4, None)
+            key = slice_of(pair[0], 4)
             campaign['name' if key == 'campaign' else key] = pair[1]
             found['campaign'] = campaign
     return found
@@ -48,6 +48,6 @@ def uuid():
     digits = ''
     for index in range(16):
         digits += (data[index] + 256).toString(16).slice(1)
-        if index == 3 or index == 5 or index == 7 or index == 9:
+        if 680 >> index & 1:  # after bytes 3, 5, 7 and 9 (bits of 680)
             digits += '-'
     return digits

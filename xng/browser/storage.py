@@ -5,13 +5,13 @@ life. Another tab takes that queue over only once it is granted that lock (the t
 deletes it, so two tabs never send the same persisted event. Every access is guarded: in a
 sandboxed iframe even reading window.localStorage throws.
 """
-from xng.core.values import from_json, guard, is_array, push, text, to_json
+from xng.core.values import from_json, guard, is_array, push, to_json
 
 PREFIX = 'xng.'
 QUEUE_PREFIX = 'xng.queue.'
 USER_ID_KEY = 'xng.user-id'
 STALE_MS = 600000  # without Web Locks, a queue untouched for 10 minutes belongs to a closed tab
-TAB_KEY = QUEUE_PREFIX + text(Date.now()) + '.' + Math.random().toString(36).slice(2)
+TAB_KEY = QUEUE_PREFIX + Date.now() + '.' + Math.random().toString(36).slice(2)
 
 
 def area():

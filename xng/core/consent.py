@@ -35,7 +35,7 @@ def cookie_value(raw, name):
         at = index_of(pair, '=')
         key = pair if at < 0 else trim(slice_of(pair, 0, at))
         if key == name:
-            return '' if at < 0 else trim(slice_of(pair, at + 1, None))
+            return '' if at < 0 else trim(slice_of(pair, at + 1))
     return None
 
 

@@ -49,17 +49,15 @@ def clean(value, max_string, ancestors, budget):
 
 def clean_list(items, max_string, ancestors, budget):
     out = []
-    for index in range(min(len(items), MAX_ITEMS)):
-        item = clean(items[index], max_string, ancestors, budget)
+    for each in slice_of(items, 0, MAX_ITEMS):
+        item = clean(each, max_string, ancestors, budget)
         push(out, None if item is DROP else item)  # as JSON.stringify does for array holes
     return out
 
 
 def clean_object(obj, max_string, ancestors, budget):
     out = blank()  # keys such as 'constructor' survive a frozen Object.prototype
-    names = keys_of(obj)
-    for index in range(min(len(names), MAX_ITEMS)):
-        key = names[index]
+    for key in slice_of(keys_of(obj), 0, MAX_ITEMS):
         try:
             item = clean(obj[key], max_string, ancestors, budget)
         except:  # noqa: E722 -- a throwing getter drops that field only

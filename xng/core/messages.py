@@ -39,4 +39,4 @@ def unseen(messages, shown):
 def remember(shown, message_id):
     """`shown` plus `message_id`, keeping the newest MAX_SHOWN ids."""
     kept = appended(shown if is_array(shown) else [], message_id)
-    return slice_of(kept, len(kept) - MAX_SHOWN, None) if len(kept) > MAX_SHOWN else kept
+    return slice_of(kept, len(kept) - MAX_SHOWN) if len(kept) > MAX_SHOWN else kept

@@ -93,7 +93,7 @@ def bound(state):
         state['_bytes'] -= entries[dropped]['_bytes']
         dropped += 1
     if dropped > 0:
-        state['_entries'] = slice_of(entries, dropped, None)
+        state['_entries'] = slice_of(entries, dropped)
         state['_dropped'] += dropped
 
 
@@ -120,7 +120,7 @@ def save(state):
     if first > 0 and state['_unstored'] == 0:  # once as the store fills up, not at every save
         state['_deps']['_warn']('store full, oldest events not kept:', first)
     state['_unstored'] = first
-    state['_deps']['_save'](events_of(slice_of(state['_entries'], first, None)))
+    state['_deps']['_save'](events_of(slice_of(state['_entries'], first)))
 
 
 def first_stored(entries):
@@ -270,7 +270,7 @@ def flush_on_exit(state):
         if size > budget:
             break
         budget -= size
-        rest = slice_of(rest, len(batch), None)
+        rest = slice_of(rest, len(batch))
         send(state, batch, True)
     if len(state['_entries']) > 0:
         schedule(state, BATCH_DELAY_MS)

@@ -9,4 +9,4 @@ from xng.core.values import is_domain_name, slice_of
 
 def within(host, domain):
     """Whether `host` is `domain` or a host under it, `domain` being a valid cookie domain."""
-    return is_domain_name(domain) and (host == domain or slice_of(host, -len(domain) - 1, None) == '.' + domain)
+    return is_domain_name(domain) and (host == domain or slice_of(host, -len(domain) - 1) == '.' + domain)

@@ -59,8 +59,9 @@ def index_of(raw, part):
 
 
 def slice_of(value, start, end):
-    """value[start:end] for a string or a list (end None: to the end), without the runtime's __getslice__."""
-    return value.slice(start) if end == None else value.slice(start, end)  # noqa: E711
+    """value[start:end] for a string or a list, without the runtime's __getslice__; called without `end`: to the
+    end (never pass None: JavaScript's slice reads null as 0)."""
+    return value.slice(start, end)
 
 
 def floor_to(value, unit):
@@ -240,8 +241,9 @@ def index_of(raw, part):
 
 
 def slice_of(value, start, end):
-    """value[start:end] for a string or a list (end None: to the end), without the runtime's __getslice__."""
-    return value.slice(start) if end == None else value.slice(start, end)  # noqa: E711
+    """value[start:end] for a string or a list, without the runtime's __getslice__; called without `end`: to the
+    end (never pass None: JavaScript's slice reads null as 0)."""
+    return value.slice(start, end)
 
 
 def push(items, item):  # noqa: F811
@@ -256,7 +258,7 @@ def index_of(raw, part):  # noqa: F811
     return raw.find(part)
 
 
-def slice_of(value, start, end):  # noqa: F811
+def slice_of(value, start, end=None):  # noqa: F811
     return value[start:end]
 
 
