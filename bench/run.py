@@ -317,8 +317,8 @@ def summarise(sdk, raw):
     totals = raw.get('track_total_us', [])
     entry['track_total_us'] = _median([sample['us'] for sample in totals])
     entry['track_total_us_samples'] = [sample['us'] for sample in totals]
-    # Of the TOTAL_CALLS events, how many each total run's requests carried (counted for JSON bodies).
-    entry['track_total_delivered'] = [sample['delivered'] for sample in totals]
+    if sdk.kind in ('xng', 'floor'):  # of the TOTAL_CALLS events, how many each run's requests carried
+        entry['track_total_delivered'] = [sample['delivered'] for sample in totals]  # (peers encode theirs)
     entry['opted_out'] = _opted_out_summary(raw.get('opted_out')) if sdk.opt_out else None
     if 'control' in raw:
         entry['opted_out_control'] = _opted_out_summary(raw['control'])
