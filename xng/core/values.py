@@ -225,27 +225,6 @@ def contains_same(items, item):  # noqa: F811
     return any(each is item for each in items)
 
 
-def push(items, item):
-    """list.append without Transcrypt's Array.prototype.append (no built-in of the page is touched)."""
-    items.push(item)
-
-
-def trim(raw):
-    """str.strip() for whitespace, as JavaScript's trim."""
-    return raw.trim()
-
-
-def index_of(raw, part):
-    """str.find: the index of `part` in `raw`, or -1."""
-    return raw.indexOf(part)
-
-
-def slice_of(value, start, end):
-    """value[start:end] for a string or a list, without the runtime's __getslice__; called without `end`: to the
-    end (never pass None: JavaScript's slice reads null as 0)."""
-    return value.slice(start, end)
-
-
 def push(items, item):  # noqa: F811
     items.append(item)
 
