@@ -4,10 +4,10 @@
 
 The same pages, init and window as `make bench`'s track total (run.py Bench.total_sample: 1,000
 `track('Bench', {i: 1, plan: 'pro'})` calls in one task, then 3 s for the work they defer), with:
-- Chromium's ScriptDuration per call, of the minified build and of the floor (as make bench);
+- Chromium's ScriptDuration per call, of the minified build and of the floor (make bench's own
+  Bench.total_sample, round-robin), and how many of the 1,000 events the requests delivered;
 - what the window did, counted by an init script: JSON.stringify calls and bytes, UTF-8 measures
   (TextEncoder.encode), fetch() calls, localStorage writes and bytes, document.cookie reads;
-  and how many of the 1,000 events the requests delivered;
 - a CPU profile of the window (V8's sampling profiler, every 50 us), self and inclusive time per
   function and call, for the readable bundle (--bundle, build/xng.js: the same code, with its
   names) and the floor. The profiler inflates what it samples: read it for where, not how much.
@@ -50,7 +50,8 @@ CALLS_JS = 'n => __bench.later(() => { for (let i = 0; i < n; i++) %s; })'
 
 
 def window(bench, sdk, init_script=None, profile=False):
-    """One fresh page through the total window: (us per call, delivered, counts, CPU profile or None)."""
+    """One fresh page through the total window, instrumented: (the counts of COUNTERS or None, CPU profile or None).
+    The timed figure itself is make bench's own (Bench.total_sample), without either instrument."""
     context = bench.browser.new_context()
     try:
         log = bench.network.attach(context)
@@ -61,21 +62,16 @@ def window(bench, sdk, init_script=None, profile=False):
         bench._init(page, sdk)
         bench._wait_quiet(page, log)
         cdp = context.new_cdp_session(page)
-        cdp.send('Performance.enable')
         if profile:
             cdp.send('Profiler.enable')
             cdp.send('Profiler.setSamplingInterval', {'interval': SAMPLING_US})
             cdp.send('Profiler.start')
         if init_script:
             page.evaluate('() => { for (const k in __counts) __counts[k] = 0; }')
-        before = bench._script_seconds(cdp)
-        started = bench_run.time.monotonic()
         page.evaluate(CALLS_JS % sdk.track, bench_run.TOTAL_CALLS)
         page.evaluate('ms => __bench.sleep(ms)', bench_run.TOTAL_WINDOW_MS)
-        us = (bench._script_seconds(cdp) - before) * 1e6 / bench_run.TOTAL_CALLS
         counts = page.evaluate('() => window.__counts || null')
-        tree = cdp.send('Profiler.stop')['profile'] if profile else None
-        return us, log.events_since(started), counts, tree
+        return counts, cdp.send('Profiler.stop')['profile'] if profile else None
     finally:
         context.close()
 
@@ -123,14 +119,14 @@ def main(argv=None):
             totals, delivered = collections.defaultdict(list), collections.defaultdict(list)
             for _ in range(args.runs):  # round-robin, so that the machine's load drifts over both alike
                 for sdk in (timed, floor):
-                    us, arrived, _, _ = window(bench, sdk)
-                    totals[sdk.name].append(us)
-                    delivered[sdk.name].append(arrived)
+                    sample = bench.total_sample(sdk)
+                    totals[sdk.name].append(sample['us'])
+                    delivered[sdk.name].append(sample['delivered'])
             for sdk, profiled in ((timed, readable), (floor, floor)):
-                _, _, counts, _ = window(bench, sdk, COUNTERS)
+                counts, _ = window(bench, sdk, COUNTERS)
                 own, inclusive = collections.Counter(), collections.Counter()
                 for _ in range(args.runs):
-                    add_profile(window(bench, profiled, profile=True)[3], own, inclusive)
+                    add_profile(window(bench, profiled, profile=True)[1], own, inclusive)
                 scale = args.runs * bench_run.TOTAL_CALLS  # sample us -> us per call
                 print('== %s: ScriptDuration %.1f us per call (median of %s), delivered %s of %d' % (
                     sdk.name, statistics.median(totals[sdk.name]), ', '.join('%.0f' % t for t in totals[sdk.name]),
