@@ -46,20 +46,17 @@ class RequestLog:
     """Requests one browser context sent to 'the network' (anything the bench does not serve itself)."""
 
     def __init__(self):
-        self.entries = []  # (time.monotonic(), method, url)
-        self.events = []  # (time.monotonic(), how many of the bench's events the request's body carried)
+        self.entries = []  # (time.monotonic(), method, url, how many of the bench's events its body carried)
 
     def add(self, method, url, body=None):
-        now = time.monotonic()
-        self.entries.append((now, method, url))
-        self.events.append((now, (body or b'').count(EVENT_MARK)))
+        self.entries.append((time.monotonic(), method, url, (body or b'').count(EVENT_MARK)))
 
     def since(self, moment):
         return [entry for entry in self.entries if entry[0] >= moment]
 
     def events_since(self, moment):
         """The bench's events the requests since `moment` delivered, for SDKs that send JSON (xng, the floor)."""
-        return sum(count for at, count in self.events if at >= moment)
+        return sum(entry[3] for entry in self.since(moment))
 
     def last_at(self):
         return self.entries[-1][0] if self.entries else 0.0

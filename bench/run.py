@@ -224,7 +224,7 @@ class Bench:
         try:
             page.evaluate('ms => __bench.reach(__benchHooks.armedAt() + ms)', OPTED_OUT_WINDOW_MS)
             counts = page.evaluate('() => __benchHooks.report()')
-            counts['requests'] = ['%s %s' % (method, url) for _, method, url in log.since(armed_at)]
+            counts['requests'] = ['%s %s' % (method, url) for _, method, url, _ in log.since(armed_at)]
             return counts
         finally:
             context.close()
